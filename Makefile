@@ -1,0 +1,56 @@
+# vdsm-hook-vmfex — see README.md. `make check` installs what it needs.
+SHELL := /bin/bash
+# Debian's python3: python3-lxml and python3-libvirt are built for it.
+SYSTEM_PYTHON ?= /usr/bin/python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := python3-venv python3-lxml python3-libvirt python3-cryptography \
+	libvirt-clients libvirt-dev pkg-config libxml2-dev libxml2-utils libxslt1-dev \
+	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio
+PY_SOURCES := vdsm_hook_vmfex engine_tools
+LINT_PATHS := vdsm_hook_vmfex engine_tools tests tools bench
+
+.PHONY: all deps apt venv check lint test demo bench bench-engine dist srpm rpm clean
+
+all: check
+
+deps: apt venv
+
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing >&2; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: requirements-dev.txt
+	@[ -x $(PY) ] || $(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: apt $(VENV)/.installed
+
+lint: deps
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/vermin -q -t=3.6- --violations --no-tips --eval-annotations $(PY_SOURCES)
+
+test: deps
+	$(PY) -m pytest -q
+
+check: lint test
+
+demo: deps
+	$(PY) tools/demo.py
+
+bench: deps
+	$(PY) bench/bench_hook.py
+
+bench-engine: deps
+	$(PY) bench/bench_engine.py
+
+clean:
+	rm -rf dist build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,110 @@
+"""libvirt access for the hook and `vmfex-direct-pool`: one place, few calls."""
+from typing import List, Optional
+
+from lxml import etree
+
+from vdsm_hook_vmfex.errors import LibvirtFailure, NetworkNotReady
+
+
+def _silence_libvirt_stderr(libvirt) -> None:
+    # libvirt-python prints every error to stderr by default; our messages
+    # carry the error text already.
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+
+
+def open_connection(uri: Optional[str] = None):
+    """Connect to libvirtd.
+
+    With no URI, use VDSM's connection when VDSM is installed: libvirtd on an
+    oVirt host requires VDSM's SASL credentials. Elsewhere libvirt's own URI
+    resolution applies ($LIBVIRT_DEFAULT_URI, which tests point at test:///).
+    """
+    import libvirt
+    _silence_libvirt_stderr(libvirt)
+    if uri is None:
+        try:
+            from vdsm.common import libvirtconnection
+        except ImportError:
+            pass
+        else:
+            try:
+                return libvirtconnection.get()
+            except libvirt.libvirtError as err:
+                raise LibvirtFailure("cannot connect to libvirt through VDSM: %s"
+                                     % err.get_error_message()) from None
+    try:
+        return libvirt.open(uri)
+    except libvirt.libvirtError as err:
+        raise LibvirtFailure("cannot connect to libvirt at %s: %s"
+                             % (uri or "the default URI", err.get_error_message())) from None
+
+
+class PoolState(object):
+    """What the live XML of a passthrough network says about its devices."""
+
+    def __init__(self, mode: Optional[str], devices: "List[str]",
+                 busy: "List[str]") -> None:
+        self.mode = mode
+        self.devices = devices
+        self.busy = busy
+
+    @property
+    def free(self) -> "List[str]":
+        return [dev for dev in self.devices if dev not in self.busy]
+
+
+def read_pool_state(network_xml: str) -> PoolState:
+    """Parse network XML: forward mode, devices, and devices in use.
+
+    libvirt's live network XML carries connections='N' on each forward
+    <interface> that N domain NICs use; in passthrough mode each device serves
+    one NIC, so only devices without connections are free.
+    """
+    root = etree.fromstring(network_xml.encode("utf-8"))
+    forward = root.find("forward")
+    if forward is None:
+        return PoolState(None, [], [])
+    devices, busy = [], []
+    for iface in forward.findall("interface"):
+        dev = iface.get("dev")
+        if not dev:
+            continue
+        devices.append(dev)
+        if int(iface.get("connections", "0") or 0) > 0:
+            busy.append(dev)
+    return PoolState(forward.get("mode"), devices, busy)
+
+
+def check_network_ready(conn, name: str, nics_needed: int = 1) -> PoolState:
+    """Raise NetworkNotReady unless `name` is an active passthrough network with
+    at least `nics_needed` free devices. Three libvirt calls, whatever runs."""
+    import libvirt
+    fix = "run 'vmfex-direct-pool define' on this host"
+    try:
+        net = conn.networkLookupByName(name)
+    except libvirt.libvirtError as err:
+        if err.get_error_code() == libvirt.VIR_ERR_NO_NETWORK:
+            raise NetworkNotReady("libvirt network %r is not defined on this host: "
+                                  "%s" % (name, fix)) from None
+        raise LibvirtFailure("cannot look up libvirt network %r: %s"
+                             % (name, err.get_error_message())) from None
+    try:
+        active = net.isActive()
+        xml = net.XMLDesc(0) if active else ""
+    except libvirt.libvirtError as err:
+        raise LibvirtFailure("cannot read libvirt network %r: %s"
+                             % (name, err.get_error_message())) from None
+    if not active:
+        raise NetworkNotReady("libvirt network %r is defined but not active: %s"
+                              % (name, fix))
+    state = read_pool_state(xml)
+    if state.mode != "passthrough":
+        raise NetworkNotReady("libvirt network %r has forward mode %r, expected "
+                              "'passthrough' over the VM-FEX vNICs: %s"
+                              % (name, state.mode, fix))
+    if len(state.free) < nics_needed:
+        raise NetworkNotReady(
+            "libvirt network %r has %d free VM-FEX vNIC(s) of %d, this VM needs "
+            "%d: free vNICs on this host or choose another host"
+            % (name, len(state.free), len(state.devices), nics_needed))
+    return state
