@@ -7,7 +7,6 @@
 """
 import configparser
 import os
-from typing import Mapping, Optional
 
 from vdsm_hook_vmfex.errors import ConfigError
 
@@ -40,7 +39,7 @@ def check_network_name(name: str, where: str = "network name") -> str:
     return name
 
 
-def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
+def load_settings(environ: "dict | None" = None) -> Settings:
     """Read the settings file; a missing file means the defaults."""
     if environ is None:
         environ = os.environ

@@ -105,10 +105,13 @@ def _excerpt(text: str, limit: int = 80) -> str:
 
 def write_atomically(path: str, data: bytes) -> None:
     """Replace `path` by a fully written temp file in the same directory."""
-    import tempfile
     directory = os.path.dirname(os.path.abspath(path))
     mode = os.stat(path).st_mode & 0o7777
-    fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=".vmfex-", suffix=".xml")
+    # os.open with O_EXCL rather than tempfile: tempfile's imports cost the
+    # hook 2 ms on every VM start.
+    tmp_path = os.path.join(directory, ".vmfex-%d-%s.tmp"
+                            % (os.getpid(), os.path.basename(path)))
+    fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(data)

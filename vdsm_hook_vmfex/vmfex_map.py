@@ -4,9 +4,8 @@ Accepted forms, as administrators type them into the engine:
   {'00:1a:4a:16:01:b0': 'Profile1', '00:1a:4a:16:01:b1': 'Profile2'}
   {"00:1A:4A:16:01:B0": "Profile1",}          (JSON, upper case, trailing comma)
 A strict hand-written parser: no eval/literal_eval, bounded input size.
+No `typing` import: it costs more than the whole parse on the hook path.
 """
-from typing import Dict, List, Tuple
-
 from vdsm_hook_vmfex.errors import InvalidMap, VmfexError
 from vdsm_hook_vmfex.rules import check_profile, normalize_mac
 
@@ -67,7 +66,7 @@ class _Scanner(object):
         return self.text[start:end]
 
 
-def parse_vmfex_map(text: str) -> Dict[str, str]:
+def parse_vmfex_map(text: str) -> dict:
     """Parse a `vmfex` value into {normalized MAC: profile}; raise InvalidMap."""
     if len(text) > MAX_MAP_LENGTH:
         raise InvalidMap("invalid map: value is %d characters long, at most %d "
@@ -76,7 +75,7 @@ def parse_vmfex_map(text: str) -> Dict[str, str]:
         return {}
     scanner = _Scanner(text)
     scanner.expect("{", "'{' opening a map like {'00:1a:4a:16:01:b0': 'Profile1'}")
-    pairs = []  # type: List[Tuple[str, str]]
+    pairs = []  # (MAC text, profile) in input order
     while scanner.peek() != "}":
         mac_text = scanner.string("a quoted MAC address or '}'")
         scanner.expect(":", "':' after the MAC %s" % _show(mac_text))
@@ -93,9 +92,9 @@ def parse_vmfex_map(text: str) -> Dict[str, str]:
     return build_vmfex_map(pairs)
 
 
-def build_vmfex_map(pairs: "List[Tuple[str, str]]") -> Dict[str, str]:
-    """Validate (MAC, profile) pairs into a map; conflicting duplicates raise."""
-    mapping = {}  # type: Dict[str, str]
+def build_vmfex_map(pairs: list) -> dict:
+    """Validate (MAC, profile) pairs into {MAC: profile}; conflicting duplicates raise."""
+    mapping = {}
     for mac_text, profile in pairs:
         mac = normalize_mac(mac_text)
         check_profile(profile)
@@ -108,7 +107,7 @@ def build_vmfex_map(pairs: "List[Tuple[str, str]]") -> Dict[str, str]:
     return mapping
 
 
-def format_vmfex_map(mapping: Dict[str, str]) -> str:
+def format_vmfex_map(mapping: dict) -> str:
     """The canonical value: lower-case MACs, sorted, Python-dict quoting."""
     items = ("'%s': '%s'" % (mac, mapping[mac]) for mac in sorted(mapping))
     return "{" + ", ".join(items) + "}"

@@ -1,0 +1,109 @@
+"""`make bench`: the hook's speed goals, as ratios against baselines timed in
+the same run (interleaved, median of many runs), never as absolute limits.
+
+1. VM start with no `vmfex` property vs `python3 -I -c pass`      goal <= 1.2x
+2. before_vm_start on a 32-NIC domain vs `python3 -I -c 'import lxml.etree'`
+                                                                   goal <= 1.3x
+3. the migration network check on a libvirt test-driver connection holding
+   0 vs 500 running domains (in-process)             goal: flat (<= 1.25x)
+"""
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from tests.domains import domain_xml, host_node_xml  # noqa: E402
+
+# The interpreter hosts run hooks with (the launchers' shebang).
+HOST_PYTHON = "/usr/bin/python3"
+LAUNCHER = "from vdsm_hook_vmfex.hook import launch; launch(__file__)\n"
+RUNS = int(os.environ.get("BENCH_RUNS", "40"))
+
+
+def time_commands(commands, runs=RUNS):
+    """Run each (argv, env, prepare) in turn, `runs` rounds; medians in seconds."""
+    samples = [[] for _ in commands]
+    for _ in range(runs):
+        for i, (argv, env, prepare) in enumerate(commands):
+            if prepare:
+                prepare()
+            start = time.perf_counter()
+            subprocess.run(argv, env=env, check=True, stderr=subprocess.DEVNULL)
+            samples[i].append(time.perf_counter() - start)
+    return [statistics.median(s) for s in samples]
+
+
+def report(name, value, baseline, goal):
+    ratio = value / baseline
+    verdict = "ok" if ratio <= goal else "MISSED"
+    print("%-46s %9.1f us vs %9.1f us  ratio %.2fx (goal <= %.2fx) %s"
+          % (name, value * 1e6, baseline * 1e6, ratio, goal, verdict))
+    return ratio <= goal
+
+
+def main() -> int:
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        hook_dir = os.path.join(tmp, "hooks", "before_vm_start")
+        os.makedirs(hook_dir)
+        launcher = os.path.join(hook_dir, "50_vmfex")
+        with open(launcher, "w") as out:
+            out.write("#!%s\n%s" % (HOST_PYTHON, LAUNCHER))
+        os.chmod(launcher, 0o755)
+        xml_path = os.path.join(tmp, "domxml")
+        mapping = {"00:1a:4a:00:00:%02x" % i: "Profile%d" % (i % 4) for i in range(32)}
+        source_xml = domain_xml(nics=sorted(mapping))
+
+        def fresh_xml():
+            with open(xml_path, "w") as out:
+                out.write(source_xml)
+
+        base_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                    "PYTHONPATH": ROOT, "_hook_domxml": xml_path, "vmId": "bench"}
+        vmfex = "{%s}" % ", ".join("'%s': '%s'" % kv for kv in sorted(mapping.items()))
+        mapped_env = dict(base_env, vmfex=vmfex)
+        print("hook speed, %d interleaved runs each, median; python %s" % (RUNS, HOST_PYTHON))
+        noop, bare, start, lxml_only = time_commands([
+            ([launcher], base_env, fresh_xml),
+            ([HOST_PYTHON, "-I", "-c", "pass"], base_env, None),
+            ([launcher], mapped_env, fresh_xml),
+            ([HOST_PYTHON, "-I", "-c", "import lxml.etree"], base_env, None),
+        ])
+        ok &= report("1. VM start, no vmfex property", noop, bare, 1.2)
+        ok &= report("2. before_vm_start, 32 NICs mapped", start, lxml_only, 1.3)
+
+        ok &= bench_network_check(tmp)
+    return 0 if ok else 1
+
+
+def bench_network_check(tmp):
+    import libvirt
+
+    from vdsm_hook_vmfex.virt import check_network_ready
+
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+    medians = []
+    for count in (0, 500):
+        node = os.path.join(tmp, "node-%d.xml" % count)
+        with open(node, "w") as out:
+            out.write(host_node_xml(running_domains=count, devices=8))
+        conn = libvirt.open("test://" + node)
+        assert len(conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)) == count
+        samples = []
+        for _ in range(300):
+            start = time.perf_counter()
+            check_network_ready(conn, "direct-pool", 2)
+            samples.append(time.perf_counter() - start)
+        medians.append(statistics.median(samples))
+        conn.close()
+    return report("3. network check, 500 vs 0 running domains", medians[1], medians[0],
+                  1.25)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
