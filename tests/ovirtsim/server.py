@@ -1,0 +1,1031 @@
+"""oVirt Engine API v4 simulator: HTTPS server, SSO and a subset of /vms.
+
+What ``ovirtsdk4`` sees of the engine, reproduced closely enough for the
+real SDK (pycurl/libcurl underneath) to work against it unchanged:
+
+* ``POST /ovirt-engine/sso/oauth/token`` (form: ``grant_type=password``,
+  ``scope=ovirt-app-api``, ``username``, ``password``) answers JSON with an
+  ``access_token``; wrong credentials answer the SSO error JSON, which the
+  SDK turns into ``ovirtsdk4.AuthError``.
+* ``POST``/``GET /ovirt-engine/services/sso-logout`` revokes the token and
+  answers a JSON body (``Connection.close()`` requires JSON).
+* Everything under ``/ovirt-engine/api`` needs ``Authorization: Bearer
+  TOKEN`` (else 401 with a ``<fault>``) and, when present, ``Version: 4``.
+  It is answered after ``delay`` seconds, each request in its own thread,
+  over HTTP/1.1 keep-alive connections.
+
+  - ``GET /ovirt-engine/api``: the API root with ``product_info``.
+  - ``GET /vms?search=&max=&follow=nics&case_sensitive=``: see
+    :meth:`OvirtSimulator.search` for the search subset and paging.
+  - ``GET /vms/{id}[?follow=nics][&next_run=true]``,
+    ``GET /vms/{id}/nics``, ``GET /vms/{id}/nics/{nic_id}``.
+  - ``PUT /vms/{id}[?next_run=true]``: see :meth:`OvirtSimulator.apply_update`.
+
+Only the VM fields the vmfex tool cares about exist: id, name, status,
+custom properties and NICs (name, MAC).
+"""
+
+import datetime
+import http.server
+import ipaddress
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import socketserver
+import ssl
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+from lxml import etree
+
+API_PREFIX = "/ovirt-engine/api"
+SSO_TOKEN_PATH = "/ovirt-engine/sso/oauth/token"
+SSO_LOGOUT_PATH = "/ovirt-engine/services/sso-logout"
+
+XML_CONTENT_TYPE = "application/xml;charset=UTF-8"
+JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
+
+# The values of the API model's VmStatus enum.
+VM_STATUSES = frozenset((
+    "down", "image_locked", "migrating", "not_responding", "paused",
+    "powering_down", "powering_up", "reboot_in_progress", "restoring_state",
+    "saving_state", "suspended", "unassigned", "unknown", "up",
+    "wait_for_launch",
+))
+
+# States in which the engine has no running configuration of the VM: an
+# update with next_run=true simply applies to the VM's configuration.
+NOT_RUNNING_STATUSES = frozenset(("down", "image_locked"))
+
+STATS_KINDS = ("list", "get_vm", "nics", "update", "other", "sso")
+
+_MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+
+
+class SimError(Exception):
+    """An API error answered as ``<fault>`` with the given HTTP status."""
+
+    def __init__(self, status, reason, detail):
+        super().__init__("%s %s: %s" % (status, reason, detail))
+        self.status = status
+        self.reason = reason
+        self.detail = detail
+
+
+class SimVm:
+    """One simulated VM.
+
+    ``custom_properties`` is an insertion-ordered dict name -> value, empty
+    (falsy) when the VM has none; the API then omits ``<custom_properties>``
+    so the SDK reports ``vm.custom_properties`` as ``None``.
+    ``nics`` is a list of ``(name, mac)`` tuples. ``next_run_properties`` is
+    ``None`` unless an update with ``next_run=True`` on a running VM stored
+    a pending configuration (see :meth:`OvirtSimulator.apply_update`).
+    """
+
+    def __init__(self, name, status="down", custom_properties=None, nics=None,
+                 id=None):
+        if status not in VM_STATUSES:
+            raise ValueError("unknown VM status %r" % (status,))
+        self.id = str(id) if id is not None else str(uuid.uuid4())
+        self.name = name
+        self.status = status
+        self.custom_properties = {
+            str(k): "" if v is None else str(v)
+            for k, v in (custom_properties or {}).items()}
+        self.nics = []
+        self.nic_ids = []
+        for nic_name, mac in nics or ():
+            mac = str(mac).lower()
+            if not _MAC_RE.match(mac):
+                raise ValueError("bad MAC address %r" % (mac,))
+            self.nics.append((str(nic_name), mac))
+            self.nic_ids.append(str(uuid.uuid4()))
+        self.next_run_properties = None
+
+    @property
+    def running(self):
+        return self.status not in NOT_RUNNING_STATUSES
+
+    def __repr__(self):
+        return ("SimVm(name=%r, id=%r, status=%r, custom_properties=%r, "
+                "nics=%r, next_run_properties=%r)" % (
+                    self.name, self.id, self.status, self.custom_properties,
+                    self.nics, self.next_run_properties))
+
+
+# --------------------------------------------------------------------------
+# TLS material
+
+
+def generate_tls_files(directory):
+    """Write a CA and a server certificate for 127.0.0.1/localhost.
+
+    Returns ``(ca_file, cert_file, key_file)``. The CA file is what clients
+    pass as ``ca_file``; the server presents its certificate and the CA.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    not_before = now - datetime.timedelta(days=1)
+    not_after = now + datetime.timedelta(days=30)
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ovirtsim"),
+        x509.NameAttribute(NameOID.COMMON_NAME,
+                           "ovirtsim CA %s" % secrets.token_hex(4)),
+    ])
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0),
+                       critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=False,
+            key_encipherment=False, data_encipherment=False,
+            key_agreement=False, key_cert_sign=True, crl_sign=True,
+            encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(ca_ski, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ovirtsim"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1"),
+        ]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None),
+                       critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=False,
+            key_encipherment=False, data_encipherment=False,
+            key_agreement=True, key_cert_sign=False, crl_sign=False,
+            encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                       critical=False)
+        .add_extension(x509.SubjectAlternativeName([
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+            x509.DNSName("localhost"),
+        ]), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+            critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
+                ca_ski),
+            critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    pem = serialization.Encoding.PEM
+    ca_file = os.path.join(directory, "ca.pem")
+    cert_file = os.path.join(directory, "server.pem")
+    key_file = os.path.join(directory, "server.key")
+    with open(ca_file, "wb") as f:
+        f.write(ca_cert.public_bytes(pem))
+    with open(cert_file, "wb") as f:
+        f.write(cert.public_bytes(pem) + ca_cert.public_bytes(pem))
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+    return ca_file, cert_file, key_file
+
+
+# --------------------------------------------------------------------------
+# XML
+
+
+def _sub(parent, tag, text=None, **attrs):
+    el = etree.SubElement(parent, tag, **attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _to_bytes(root):
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                          standalone=True)
+
+
+def fault_xml(reason, detail):
+    root = etree.Element("fault")
+    _sub(root, "detail", detail)
+    _sub(root, "reason", reason)
+    return _to_bytes(root)
+
+
+def _vm_href(vm):
+    return "%s/vms/%s" % (API_PREFIX, vm.id)
+
+
+def _nic_element(parent, vm, index):
+    name, mac = vm.nics[index]
+    nic_id = vm.nic_ids[index]
+    nic = _sub(parent, "nic", href="%s/nics/%s" % (_vm_href(vm), nic_id),
+               id=nic_id)
+    _sub(nic, "name", name)
+    _sub(nic, "interface", "virtio")
+    _sub(nic, "linked", "true")
+    mac_el = _sub(nic, "mac")
+    _sub(mac_el, "address", mac)
+    _sub(nic, "plugged", "true")
+    _sub(nic, "vm", href=_vm_href(vm), id=vm.id)
+    return nic
+
+
+def _nics_element(parent, vm):
+    nics = etree.Element("nics") if parent is None else _sub(parent, "nics")
+    for index in range(len(vm.nics)):
+        _nic_element(nics, vm, index)
+    return nics
+
+
+def _vm_element(parent, vm, follow_nics=False, properties=None):
+    href = _vm_href(vm)
+    if parent is None:
+        el = etree.Element("vm", href=href, id=vm.id)
+    else:
+        el = _sub(parent, "vm", href=href, id=vm.id)
+    _sub(el, "name", vm.name)
+    _sub(el, "link", href="%s/nics" % href, rel="nics")
+    _sub(el, "status", vm.status)
+    props = vm.custom_properties if properties is None else properties
+    if props:
+        cps = _sub(el, "custom_properties")
+        for name, value in props.items():
+            cp = _sub(cps, "custom_property")
+            _sub(cp, "name", name)
+            _sub(cp, "value", value)
+    if follow_nics:
+        _nics_element(el, vm)
+    return el
+
+
+# --------------------------------------------------------------------------
+# Search
+
+
+_PAGE_RE = re.compile(r"(?:^|\s)page\s+(\d+)\s*$", re.IGNORECASE)
+_SORT_RE = re.compile(r"(?:^|\s)sortby\s+([a-z_]+)(?:\s+(asc|desc))?\s*$",
+                      re.IGNORECASE)
+_PREFIX_RE = re.compile(r"^\s*vms?\s*:\s*", re.IGNORECASE)
+_OR_RE = re.compile(r"\s+or\s+", re.IGNORECASE)
+_COND_RE = re.compile(
+    r'\s*([a-z_][a-z0-9_]*)\s*(!=|=)\s*("[^"]*"|[^\s"]+)\s*', re.IGNORECASE)
+_AND_RE = re.compile(r"\s*and\s+", re.IGNORECASE)
+_SEARCH_FIELDS = ("name", "status", "id")
+
+
+def _search_error(query):
+    return SimError(
+        400, "Operation Failed",
+        "[Cannot search VMs. Invalid search query: '%s'.]" % query)
+
+
+def parse_search(query):
+    """Parse the supported subset of the engine's search language.
+
+    Returns ``(groups, sort_field, descending, page)`` where ``groups`` is a
+    list (OR) of lists (AND) of ``(field, negate, pattern)``; an empty list
+    means "all VMs". Raises :class:`SimError` (400) on anything else.
+    """
+    text = _PREFIX_RE.sub("", query or "").strip()
+    page = 1
+    m = _PAGE_RE.search(text)
+    if m:
+        page = int(m.group(1))
+        text = text[:m.start()].strip()
+    sort_field, descending = "name", False
+    m = _SORT_RE.search(text)
+    if m:
+        sort_field = m.group(1).lower()
+        descending = (m.group(2) or "asc").lower() == "desc"
+        text = text[:m.start()].strip()
+        if sort_field not in _SEARCH_FIELDS:
+            raise _search_error(query)
+    groups = []
+    if text:
+        for part in _OR_RE.split(text):
+            conds = []
+            pos = 0
+            part = part.strip()
+            while pos < len(part):
+                if conds:
+                    m = _AND_RE.match(part, pos)
+                    if m:
+                        pos = m.end()
+                m = _COND_RE.match(part, pos)
+                if not m:
+                    raise _search_error(query)
+                field = m.group(1).lower()
+                if field not in _SEARCH_FIELDS:
+                    raise _search_error(query)
+                value = m.group(3)
+                if value.startswith('"'):
+                    value = value[1:-1]
+                conds.append((field, m.group(2) == "!=", value))
+                pos = m.end()
+            if not conds:
+                raise _search_error(query)
+            groups.append(conds)
+    return groups, sort_field, descending, page
+
+
+def _wildcard_match(pattern, value):
+    """Engine-style match: ``*`` is the only wildcard."""
+    if "*" not in pattern:
+        return value == pattern
+    regex = ".*".join(re.escape(p) for p in pattern.split("*"))
+    return re.match(regex + r"\Z", value, re.DOTALL) is not None
+
+
+def _matches(vm, conds, case_sensitive):
+    for field, negate, pattern in conds:
+        value = getattr(vm, field)
+        if field == "status" or not case_sensitive:
+            value, pattern = value.lower(), pattern.lower()
+        if _wildcard_match(pattern, value) == negate:
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------
+# HTTP
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address, sim, ssl_context):
+        self.sim = sim
+        self.ssl_context = ssl_context
+        self.open_sockets = set()
+        self.sockets_lock = threading.Lock()
+        http.server.HTTPServer.__init__(self, address, _Handler)
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        # Small responses must not wait for the client's delayed ACK.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # The TLS handshake happens in the handler's own thread.
+        tls = self.ssl_context.wrap_socket(
+            sock, server_side=True, do_handshake_on_connect=False)
+        with self.sockets_lock:
+            self.open_sockets.add(tls)
+        with self.sim.lock:
+            self.sim.connections_opened += 1
+        return tls, addr
+
+    def shutdown_request(self, request):
+        with self.sockets_lock:
+            self.open_sockets.discard(request)
+        http.server.HTTPServer.shutdown_request(self, request)
+
+    def close_open_sockets(self):
+        with self.sockets_lock:
+            socks = list(self.open_sockets)
+        for sock in socks:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address):
+        # Clients refusing our certificate (ssl.SSLError), resets, idle
+        # keep-alive timeouts and stop() closing connections are all OSError.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        http.server.HTTPServer.handle_error(self, request, client_address)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ovirtsim/1.0"
+    sys_version = ""
+    # Idle keep-alive connections are closed after this many seconds.
+    timeout = 120
+
+    def setup(self):
+        self.request.settimeout(self.timeout)
+        self.request.do_handshake()
+        http.server.BaseHTTPRequestHandler.setup(self)
+
+    def log_message(self, format, *args):
+        if self.server.sim.verbose:
+            http.server.BaseHTTPRequestHandler.log_message(
+                self, format, *args)
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_PUT(self):
+        self._dispatch("PUT")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def _read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, status, body, content_type):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        # Headers and body in one write (what end_headers() + wfile.write()
+        # would do in two): with Nagle's algorithm and the client's delayed
+        # ACK, two writes cost ~40 ms per response.
+        self._headers_buffer.append(b"\r\n")
+        self._headers_buffer.append(body)
+        self.flush_headers()
+
+    def _send_fault(self, status, reason, detail):
+        self._send(status, fault_xml(reason, detail), XML_CONTENT_TYPE)
+
+    def _dispatch(self, method):
+        try:
+            self._answer(method)
+        except OSError:
+            raise
+        except Exception:
+            # A simulator bug: say so in a fault rather than drop the
+            # connection, and show the traceback on stderr.
+            traceback.print_exc()
+            self.close_connection = True
+            self._send_fault(500, "Internal Server Error",
+                             "ovirtsim failed: %s" % sys.exc_info()[1])
+
+    def _answer(self, method):
+        sim = self.server.sim
+        parts = urlsplit(self.path)
+        path = parts.path
+        query = {k: v[-1] for k, v in parse_qs(
+            parts.query, keep_blank_values=True).items()}
+        body = self._read_body()
+        if path == SSO_TOKEN_PATH:
+            sim._count_sso()
+            if method != "POST":
+                self._send(405, json.dumps({
+                    "error_code": "invalid_request",
+                    "error": "Method not allowed"}).encode(),
+                    JSON_CONTENT_TYPE)
+                return
+            status, data = sim.sso_token(_form(body))
+            self._send(status, json.dumps(data).encode(), JSON_CONTENT_TYPE)
+        elif path == SSO_LOGOUT_PATH:
+            sim._count_sso()
+            params = dict(query)
+            params.update(_form(body))
+            status, data = sim.sso_logout(params)
+            self._send(status, json.dumps(data).encode(), JSON_CONTENT_TYPE)
+        elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+            status, payload = sim.handle_api(
+                method, path, query, body, self.headers)
+            self._send(status, payload, XML_CONTENT_TYPE)
+        else:
+            self._send_fault(404, "Not Found",
+                             "The resource '%s' doesn't exist." % path)
+
+
+def _form(body):
+    text = body.decode("utf-8", "replace")
+    return {k: v[-1] for k, v in parse_qs(
+        text, keep_blank_values=True).items()}
+
+
+# --------------------------------------------------------------------------
+# Simulator
+
+
+class OvirtSimulator:
+    """A local oVirt Engine (API v4) the real ``ovirtsdk4`` can talk to.
+
+    :param delay: seconds every API request (not SSO) waits before it is
+        answered, as a real engine busy with its database would.
+    :param page_cap: server-side cap on the VMs of one list page, applied
+        whatever ``max`` the client asks for (``None``: no cap).
+    :param username, password: the only credentials SSO accepts.
+    :param host, port: where to listen (port 0: a free port).
+    :param verbose: log every request to stderr.
+    """
+
+    def __init__(self, delay=0.0, page_cap=100, username="admin@internal",
+                 password="secret", host="127.0.0.1", port=0, verbose=False):
+        self.delay = float(delay)
+        self.page_cap = page_cap
+        self.username = username
+        self.password = password
+        self.host = host
+        self.port = port
+        self.verbose = verbose
+        #: name -> SimVm; live objects, mutate them only while no request
+        #: is being answered (or under :attr:`lock`).
+        self.vms = {}
+        self._by_id = {}
+        #: name -> (http_status, reason, detail): updates of that VM fail.
+        self.fail_updates = {}
+        #: Guards all simulator state; reentrant.
+        self.lock = threading.RLock()
+        self._tokens = set()
+        self._requests = []
+        self._stats = dict.fromkeys(STATS_KINDS, 0)
+        self._stats["unauthorized"] = 0
+        self._in_flight = 0
+        #: Highest number of API requests being answered at the same time.
+        self.peak_in_flight = 0
+        #: TCP connections accepted (SSO requests included).
+        self.connections_opened = 0
+        self._mac_counter = 0
+        self._sample_counter = 0
+        self._server = None
+        self._thread = None
+        self._tmpdir = None
+        self.ca_file = None
+        self.url = None
+
+    # -- inventory ---------------------------------------------------------
+
+    def add_vm(self, name, status="down", custom_properties=None, nics=None,
+               id=None):
+        """Add a VM; ``nics`` is a list of ``(name, mac)``. Returns it."""
+        vm = SimVm(name, status=status, custom_properties=custom_properties,
+                   nics=nics, id=id)
+        with self.lock:
+            if name in self.vms:
+                raise ValueError("a VM named %r already exists" % (name,))
+            if self.vm_by_id(vm.id) is not None:
+                raise ValueError("a VM with id %r already exists" % (vm.id,))
+            self.vms[name] = vm
+            self._by_id[vm.id] = vm
+        return vm
+
+    def _used_macs(self):
+        return {mac for vm in self.vms.values() for _, mac in vm.nics}
+
+    def _next_mac(self, used):
+        while True:
+            self._mac_counter += 1
+            n = 0x160000 + self._mac_counter
+            if n > 0xFFFFFF:
+                raise ValueError("out of sample MAC addresses")
+            mac = "00:1a:4a:%02x:%02x:%02x" % (
+                (n >> 16) & 0xFF, (n >> 8) & 0xFF, n & 0xFF)
+            if mac not in used:
+                used.add(mac)
+                return mac
+
+    def add_sample_vms(self, count, nics_per_vm=2):
+        """Add ``count`` VMs named vm00001, vm00002, ... (continuing after
+        earlier calls), each with NICs nic1..nicN whose MACs
+        (00:1a:4a:16:xx:xx upwards) are unique among all VMs of the
+        simulator. Deterministic: every third VM (vm00003, vm00006, ...) is
+        down, the others up; every fourth VM already has the custom property
+        ``sap_agent=true`` (a property the vmfex tool must preserve).
+        Returns the new VMs."""
+        added = []
+        with self.lock:
+            used = self._used_macs()
+            for _ in range(count):
+                self._sample_counter += 1
+                i = self._sample_counter
+                name = "vm%05d" % i
+                while name in self.vms:
+                    self._sample_counter += 1
+                    i = self._sample_counter
+                    name = "vm%05d" % i
+                nics = [("nic%d" % (k + 1), self._next_mac(used))
+                        for k in range(nics_per_vm)]
+                added.append(self.add_vm(
+                    name, status="down" if i % 3 == 0 else "up",
+                    custom_properties={"sap_agent": "true"} if i % 4 == 0
+                    else None,
+                    nics=nics))
+        return added
+
+    def load_seed(self, entries):
+        """Add VMs from a list of dicts (the ``--seed-json`` format)."""
+        for entry in entries:
+            self.add_vm(entry["name"], status=entry.get("status", "down"),
+                        custom_properties=entry.get("custom_properties"),
+                        nics=[tuple(n) for n in entry.get("nics", ())],
+                        id=entry.get("id"))
+
+    def set_status(self, name, status):
+        """Change a VM's status. A VM that goes down gets its pending
+        next-run configuration applied, as the engine does."""
+        if status not in VM_STATUSES:
+            raise ValueError("unknown VM status %r" % (status,))
+        with self.lock:
+            vm = self.vms[name]
+            vm.status = status
+            if not vm.running and vm.next_run_properties is not None:
+                vm.custom_properties = vm.next_run_properties
+                vm.next_run_properties = None
+
+    def vm_by_id(self, vm_id):
+        with self.lock:
+            vm = self._by_id.get(vm_id)
+            if vm is not None and self.vms.get(vm.name) is vm:
+                return vm
+            # sim.vms was changed directly: rebuild the index.
+            self._by_id = {v.id: v for v in self.vms.values()}
+            return self._by_id.get(vm_id)
+
+    # -- counters ----------------------------------------------------------
+
+    @property
+    def requests(self):
+        """Snapshot list of ``(method, path, query_dict)`` of the
+        authenticated API requests received (SSO requests excluded)."""
+        with self.lock:
+            return list(self._requests)
+
+    def stats(self):
+        """Counts of authenticated API requests by kind ("list", "get_vm",
+        "nics", "update", "other"), SSO requests ("sso": logins and
+        logouts) and API requests refused with 401 ("unauthorized")."""
+        with self.lock:
+            return dict(self._stats)
+
+    def reset_counters(self):
+        with self.lock:
+            del self._requests[:]
+            for key in self._stats:
+                self._stats[key] = 0
+            self.peak_in_flight = self._in_flight
+            self.connections_opened = 0
+
+    def _count_sso(self):
+        with self.lock:
+            self._stats["sso"] += 1
+
+    # -- SSO ---------------------------------------------------------------
+
+    def revoke_tokens(self):
+        """Forget every issued token, as if the SSO sessions expired; the
+        SDK's next request gets a 401 and logs in again."""
+        with self.lock:
+            self._tokens.clear()
+
+    def sso_token(self, form):
+        """Answer the SSO token endpoint: ``(http_status, json_data)``.
+
+        Errors use the engine SSO's shape ``{"error_code": CODE, "error":
+        MESSAGE}``; the SDK raises ``AuthError`` for any reply that has an
+        ``error`` key, whatever the HTTP status.
+        """
+        if form.get("grant_type") != "password":
+            return 400, {
+                "error_code": "unsupported_grant_type",
+                "error": "The grant type '%s' is not supported." %
+                         form.get("grant_type")}
+        if "ovirt-app-api" not in (form.get("scope") or "").split():
+            return 400, {"error_code": "invalid_scope",
+                         "error": "The requested scope is invalid."}
+        username = form.get("username") or ""
+        if username != self.username or form.get("password") != self.password:
+            return 400, {
+                "error_code": "access_denied",
+                "error": "Cannot authenticate user '%s': The username or "
+                         "password is incorrect.." % username}
+        token = secrets.token_urlsafe(48)
+        with self.lock:
+            self._tokens.add(token)
+        return 200, {
+            "access_token": token,
+            "scope": "ovirt-app-api ovirt-ext=token-info:authz-search "
+                     "ovirt-ext=token-info:public-authz-search "
+                     "ovirt-ext=token-info:validate "
+                     "ovirt-ext=token:password-access",
+            "exp": str(int((time.time() + 10 * 3600) * 1000)),
+            "token_type": "Bearer",
+        }
+
+    def sso_logout(self, params):
+        with self.lock:
+            self._tokens.discard(params.get("token"))
+        return 200, {}
+
+    # -- API ---------------------------------------------------------------
+
+    def _classify(self, method, segs):
+        if segs == ["vms"] and method == "GET":
+            return "list"
+        if len(segs) == 2 and segs[0] == "vms":
+            if method == "GET":
+                return "get_vm"
+            if method == "PUT":
+                return "update"
+        if len(segs) in (3, 4) and segs[0] == "vms" and segs[2] == "nics" \
+                and method == "GET":
+            return "nics"
+        return "other"
+
+    def handle_api(self, method, path, query, body, headers):
+        """Answer one API request: ``(http_status, xml_bytes)``."""
+        auth = headers.get("Authorization") or ""
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+        with self.lock:
+            authorized = token is not None and token in self._tokens
+            if not authorized:
+                self._stats["unauthorized"] += 1
+        if not authorized:
+            return 401, fault_xml(
+                "Operation Failed",
+                "[Access denied: missing, invalid or expired access token.]")
+
+        rest = path[len(API_PREFIX):]
+        if rest == "/v4" or rest.startswith("/v4/"):
+            rest = rest[3:]
+        segs = [s for s in rest.split("/") if s]
+        kind = self._classify(method, segs)
+        with self.lock:
+            self._requests.append((method, path, dict(query)))
+            self._stats[kind] += 1
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+        try:
+            if self.delay > 0:
+                time.sleep(self.delay)
+            version = headers.get("Version")
+            if version is not None and version.strip() != "4":
+                raise SimError(400, "Bad Request",
+                               "Version '%s' of the API isn't supported."
+                               % version)
+            return 200, self._route(method, segs, query, body)
+        except SimError as e:
+            return e.status, fault_xml(e.reason, e.detail)
+        finally:
+            with self.lock:
+                self._in_flight -= 1
+
+    def _route(self, method, segs, query, body):
+        if not segs:
+            self._allow(method, "GET")
+            return self._api_root()
+        if segs[0] == "vms":
+            if len(segs) == 1:
+                self._allow(method, "GET")
+                return self._list_vms(query)
+            vm = self.vm_by_id(segs[1])
+            if vm is None:
+                raise SimError(404, "Not Found",
+                               "Entity not found: VM with id %s" % segs[1])
+            if len(segs) == 2:
+                if method == "PUT":
+                    return self._update_vm(vm, query, body)
+                self._allow(method, "GET")
+                with self.lock:
+                    props = None
+                    if _flag(query, "next_run") and \
+                            vm.next_run_properties is not None:
+                        props = vm.next_run_properties
+                    root = _vm_element(None, vm, _follows_nics(query), props)
+                return _to_bytes(root)
+            if segs[2] == "nics" and len(segs) in (3, 4):
+                self._allow(method, "GET")
+                with self.lock:
+                    if len(segs) == 3:
+                        return _to_bytes(_nics_element(None, vm))
+                    if segs[3] in vm.nic_ids:
+                        tmp = etree.Element("tmp")
+                        _nic_element(tmp, vm, vm.nic_ids.index(segs[3]))
+                        return _to_bytes(tmp[0])
+                raise SimError(404, "Not Found",
+                               "Entity not found: NIC with id %s" % segs[3])
+        raise SimError(404, "Not Found",
+                       "The resource '%s/%s' doesn't exist." % (
+                           API_PREFIX, "/".join(segs)))
+
+    @staticmethod
+    def _allow(method, *allowed):
+        if method not in allowed:
+            raise SimError(405, "Method Not Allowed",
+                           "HTTP method %s isn't supported here." % method)
+
+    def _api_root(self):
+        root = etree.Element("api")
+        for rel in ("vms", "vms/search"):
+            href = "%s/vms" % API_PREFIX
+            if rel.endswith("search"):
+                href += "?search={query}"
+            _sub(root, "link", href=href, rel=rel)
+        info = _sub(root, "product_info")
+        _sub(info, "instance_id", "00000000-0000-0000-0000-000000000000")
+        _sub(info, "name", "oVirt Engine")
+        _sub(info, "vendor", "ovirt.org")
+        version = _sub(info, "version")
+        _sub(version, "build", "6")
+        _sub(version, "full_version", "4.5.6-1.el9 (ovirtsim)")
+        _sub(version, "major", "4")
+        _sub(version, "minor", "5")
+        _sub(version, "revision", "0")
+        summary = _sub(root, "summary")
+        with self.lock:
+            total = len(self.vms)
+            active = sum(1 for vm in self.vms.values() if vm.running)
+        vms = _sub(summary, "vms")
+        _sub(vms, "active", str(active))
+        _sub(vms, "total", str(total))
+        _sub(root, "time", datetime.datetime.now(datetime.timezone.utc)
+             .strftime("%Y-%m-%dT%H:%M:%S.000+00:00"))
+        return _to_bytes(root)
+
+    def search(self, search=None, max=None, case_sensitive=True):
+        """The VMs one ``GET /vms`` returns, in order.
+
+        Supported search subset: empty or absent (all VMs), conditions
+        ``name=VALUE``, ``status=VALUE``, ``id=VALUE`` (also ``!=``; ``*`` is
+        a wildcard, values may be double-quoted), joined by whitespace or
+        ``and``, groups joined by ``or``; an optional ``Vms:`` prefix, an
+        optional ``sortby name|status|id [asc|desc]`` and an optional
+        trailing ``page N`` (1-based). Results are sorted by name unless
+        ``sortby`` says otherwise.
+
+        Paging: the page size is ``max`` capped by ``page_cap`` (either may
+        be absent), so page N holds items ``[(N-1)*size : N*size]``; a page
+        can be shorter than ``max`` without being the last one.
+        """
+        groups, sort_field, descending, page = parse_search(search)
+        with self.lock:
+            vms = [vm for vm in self.vms.values()
+                   if not groups or any(_matches(vm, g, case_sensitive)
+                                        for g in groups)]
+        vms.sort(key=lambda vm: (getattr(vm, sort_field), vm.name),
+                 reverse=descending)
+        size = None
+        if max is not None and max >= 0:
+            size = max
+        if self.page_cap is not None:
+            size = self.page_cap if size is None else min(size, self.page_cap)
+        if size is None:
+            return vms if page == 1 else []
+        start = (page - 1) * size
+        return vms[start:start + size]
+
+    def _list_vms(self, query):
+        max_ = query.get("max")
+        if max_ is not None:
+            try:
+                max_ = int(max_)
+            except ValueError:
+                raise SimError(400, "Bad Request",
+                               "Value '%s' of parameter 'max' isn't a valid "
+                               "integer." % max_) from None
+        case_sensitive = query.get("case_sensitive", "true").lower() != "false"
+        vms = self.search(query.get("search"), max_, case_sensitive)
+        follow = _follows_nics(query)
+        root = etree.Element("vms")
+        with self.lock:
+            for vm in vms:
+                _vm_element(root, vm, follow)
+        return _to_bytes(root)
+
+    def apply_update(self, vm, properties, next_run):
+        """Store a new custom property list (``None``: the update did not
+        mention custom properties) for ``vm``.
+
+        The list replaces the VM's whole list, as in the engine (an empty
+        ``<custom_properties/>`` clears them).
+
+        With ``next_run=True`` on a running VM (any status but down or
+        image_locked) the change goes to ``next_run_properties`` — the
+        configuration the VM gets at its next start — and
+        ``custom_properties``, what the running configuration shows (and
+        what ``GET /vms`` returns), is left unchanged;
+        ``GET /vms/{id}?next_run=true`` shows the pending configuration, and
+        :meth:`set_status` to "down" applies it. On a VM that is not running,
+        ``next_run=True`` applies at once. Without ``next_run`` the change
+        applies to ``custom_properties`` at once whatever the status (the
+        running VM would still only see it at its next start) and any
+        pending next-run configuration is left alone.
+        """
+        if properties is None:
+            return
+        with self.lock:
+            if next_run and vm.running:
+                vm.next_run_properties = dict(properties)
+            else:
+                vm.custom_properties = dict(properties)
+
+    def _update_vm(self, vm, query, body):
+        with self.lock:
+            failure = self.fail_updates.get(vm.name)
+        if failure is not None:
+            status, reason, detail = failure
+            raise SimError(status, reason, detail)
+        try:
+            parser = etree.XMLParser(resolve_entities=False, no_network=True)
+            root = etree.fromstring(body, parser)
+        except etree.XMLSyntaxError as e:
+            raise SimError(400, "Bad Request",
+                           "Failed to parse the request body: %s" % e) from None
+        if root.tag != "vm":
+            raise SimError(400, "Bad Request",
+                           "Expected a 'vm' element, got '%s'." % root.tag)
+        properties = None
+        cps = root.find("custom_properties")
+        if cps is not None:
+            properties = {}
+            for cp in cps.findall("custom_property"):
+                name = (cp.findtext("name") or "").strip()
+                if not name:
+                    raise SimError(
+                        400, "Operation Failed",
+                        "[Cannot edit VM. Custom property without a name.]")
+                properties[name] = cp.findtext("value") or ""
+        self.apply_update(vm, properties, _flag(query, "next_run"))
+        with self.lock:
+            return _to_bytes(_vm_element(None, vm))
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self):
+        """Generate TLS material, listen and serve in a background thread."""
+        if self._server is not None:
+            raise RuntimeError("simulator already started")
+        self._tmpdir = tempfile.mkdtemp(prefix="ovirtsim-")
+        try:
+            ca_file, cert_file, key_file = generate_tls_files(self._tmpdir)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert_file, key_file)
+            ctx.set_alpn_protocols(["http/1.1"])
+            self._server = _Server((self.host, self.port), self, ctx)
+        except BaseException:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+            raise
+        self.ca_file = ca_file
+        self.port = self._server.server_address[1]
+        self.url = "https://%s:%d%s" % (self.host, self.port, API_PREFIX)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+            name="ovirtsim", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        """Stop serving, drop open connections, remove the TLS files."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.close_open_sockets()
+            server.server_close()
+            self._thread.join(5)
+            self._thread = None
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _flag(query, name):
+    """A boolean query parameter; present without a value means true."""
+    value = query.get(name)
+    if value is None:
+        return False
+    return value.strip().lower() in ("", "true")
+
+
+def _follows_nics(query):
+    follow = query.get("follow") or ""
+    return any(item.strip().split(".")[0] == "nics"
+               for item in follow.split(","))
