@@ -1,0 +1,49 @@
+"""Shared fixtures: libvirt's test driver and libvirt's RelaxNG schema check."""
+import os
+import subprocess
+import tempfile
+
+import libvirt
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "tests", "data")
+
+# libvirt-python prints every error on stderr by default.
+libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+
+PASSTHROUGH_NETWORK = """<network>
+  <name>{name}</name>
+  <forward mode="passthrough">
+    <interface dev="eth3"/>
+    <interface dev="eth4"/>
+    <interface dev="eth5"/>
+  </forward>
+</network>"""
+
+
+@pytest.fixture
+def virt():
+    """A fresh libvirt test-driver connection with an active `direct-pool`."""
+    conn = libvirt.open("test:///default")
+    net = conn.networkDefineXML(PASSTHROUGH_NETWORK.format(name="direct-pool"))
+    net.create()
+    yield conn
+    conn.close()
+
+
+def libvirt_schema_errors(xml: str, kind: str) -> str:
+    """Run `virt-xml-validate` on `xml`; return its complaint, '' when valid."""
+    with tempfile.NamedTemporaryFile("w", suffix=".xml") as tmp:
+        tmp.write(xml)
+        tmp.flush()
+        proc = subprocess.run(["virt-xml-validate", tmp.name, kind],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return "" if proc.returncode == 0 else proc.stdout.decode()
+
+
+def start_domain(conn, xml: str):
+    """Define and start `xml` on the test driver: libvirt's parser decides."""
+    dom = conn.defineXML(xml)
+    dom.create()
+    return dom
