@@ -108,3 +108,111 @@ def check_network_ready(conn, name: str, nics_needed: int = 1) -> PoolState:
             "%d: free vNICs on this host or choose another host"
             % (name, len(state.free), len(state.devices), nics_needed))
     return state
+
+
+# --- For `vmfex-direct-pool`: never on the hook's path. ---------------------
+
+class NetworkInfo(object):
+    """What libvirt says about one network: flags, persistent and live devices."""
+
+    def __init__(self, name: str, uuid: str, persistent: bool, active: bool,
+                 autostart: bool, config: PoolState, live: Optional[PoolState]) -> None:
+        self.name = name
+        self.uuid = uuid
+        self.persistent = persistent
+        self.active = active
+        self.autostart = autostart
+        self.config = config  # the definition the next start uses
+        self.live = live  # the running network, None when inactive
+
+
+def _failure(what: str, name: str, err) -> LibvirtFailure:
+    return LibvirtFailure("cannot %s libvirt network %r: %s"
+                          % (what, name, err.get_error_message()))
+
+
+def _config_xml(net) -> str:
+    """The definition the next start uses (the live XML differs after a
+    define on a running network)."""
+    import libvirt
+    try:
+        return net.XMLDesc(libvirt.VIR_NETWORK_XML_INACTIVE)
+    except libvirt.libvirtError as err:
+        # libvirt's test driver rejects the flag: it keeps one definition.
+        if err.get_error_code() != libvirt.VIR_ERR_INVALID_ARG:
+            raise
+        return net.XMLDesc(0)
+
+
+def read_network(conn, name: str) -> Optional[NetworkInfo]:
+    """The network's state, or None when no network has this name."""
+    import libvirt
+    try:
+        net = conn.networkLookupByName(name)
+    except libvirt.libvirtError as err:
+        if err.get_error_code() == libvirt.VIR_ERR_NO_NETWORK:
+            return None
+        raise _failure("look up", name, err) from None
+    try:
+        persistent = bool(net.isPersistent())
+        active = bool(net.isActive())
+        autostart = bool(net.autostart()) if persistent else False
+        live_xml = net.XMLDesc(0) if active else None
+        config_xml = _config_xml(net) if persistent and active else live_xml
+        if config_xml is None:
+            config_xml = net.XMLDesc(0)
+        uuid = net.UUIDString()
+    except libvirt.libvirtError as err:
+        raise _failure("read", name, err) from None
+    return NetworkInfo(name, uuid, persistent, active, autostart,
+                       read_pool_state(config_xml or "<network/>"),
+                       read_pool_state(live_xml) if live_xml else None)
+
+
+def list_network_users(conn, name: str) -> list:
+    """The NICs of running domains whose source is network `name`
+    (a list of netxml.NicOnNetwork). One XMLDesc per running domain."""
+    import libvirt
+
+    from vdsm_hook_vmfex.netxml import nics_on_network
+    try:
+        domains = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)
+    except libvirt.libvirtError as err:
+        raise LibvirtFailure("cannot list running domains to find users of network "
+                             "%r: %s" % (name, err.get_error_message())) from None
+    users = []
+    for dom in domains:
+        try:
+            xml = dom.XMLDesc(0)
+        except libvirt.libvirtError as err:
+            if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                continue  # stopped since the listing
+            raise LibvirtFailure("cannot read domain %r to find users of network %r: %s"
+                                 % (dom.name(), name, err.get_error_message())) from None
+        users.extend(nics_on_network(xml, name))
+    return sorted(users, key=lambda nic: (nic.domain, nic.mac or ""))
+
+
+def change_network(conn, name: str, step: str, xml: Optional[str] = None) -> None:
+    """Apply one step to network `name`: 'define' (with `xml`), 'start',
+    'autostart', 'destroy' or 'undefine'."""
+    import libvirt
+    verbs = {"define": "define", "start": "start", "autostart": "set autostart on",
+             "destroy": "stop (destroy)", "undefine": "undefine"}
+    if step not in verbs:
+        raise ValueError("unknown network step %r" % step)
+    try:
+        if step == "define":
+            conn.networkDefineXML(xml)
+            return
+        net = conn.networkLookupByName(name)
+        if step == "start":
+            net.create()
+        elif step == "autostart":
+            net.setAutostart(1)
+        elif step == "destroy":
+            net.destroy()
+        else:
+            net.undefine()
+    except libvirt.libvirtError as err:
+        raise _failure(verbs[step], name, err) from None
