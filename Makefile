@@ -54,3 +54,29 @@ bench-engine: deps
 clean:
 	rm -rf dist build *.egg-info .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -prune -exec rm -rf {} +
+
+# --- RPMs (packaging/, docs/packaging.md) ---------------------------------
+# The version comes from vdsm_hook_vmfex/version.py through make-tarball.sh.
+DIST_DIR ?= dist
+RPM_TOPDIR ?= $(CURDIR)/build/rpmbuild
+RPM_VERSION = $(shell packaging/make-tarball.sh --version)
+# Debian's rpm database is empty, so rpmbuild would refuse every BuildRequires;
+# where rpm knows itself (Fedora, EL) build dependencies are checked.
+RPM_NODEPS = $(shell rpm -q rpm >/dev/null 2>&1 || echo --nodeps)
+RPMBUILD = rpmbuild --define "_topdir $(RPM_TOPDIR)" $(RPM_NODEPS)
+
+dist:
+	packaging/make-tarball.sh $(DIST_DIR)
+
+srpm: dist
+	rm -rf $(RPM_TOPDIR)/{BUILD,BUILDROOT,RPMS,SOURCES,SPECS,SRPMS}
+	rm -f $(DIST_DIR)/vdsm-hook-vmfex-*.src.rpm
+	$(RPMBUILD) -ts $(DIST_DIR)/vdsm-hook-vmfex-$(RPM_VERSION).tar.gz
+	cp $(RPM_TOPDIR)/SRPMS/vdsm-hook-vmfex-$(RPM_VERSION)-*.src.rpm $(DIST_DIR)/
+
+rpm: srpm
+	rm -f $(DIST_DIR)/vdsm-hook-vmfex*.noarch.rpm
+	$(RPMBUILD) --rebuild $(DIST_DIR)/vdsm-hook-vmfex-$(RPM_VERSION)-*.src.rpm
+	cp $(RPM_TOPDIR)/RPMS/noarch/vdsm-hook-vmfex*-$(RPM_VERSION)-*.noarch.rpm $(DIST_DIR)/
+	packaging/make-tarball.sh --spec $(RPM_TOPDIR)/vdsm-hook-vmfex.spec
+	@ls -1 $(DIST_DIR)/vdsm-hook-vmfex*.rpm
