@@ -367,6 +367,7 @@ def _devices(args) -> "List[str]":
             if dev in devices:
                 raise UsageError("--dev %s is given twice: expected each device once" % dev)
             devices.append(dev)
+        for dev in devices:
             if not os.path.exists(os.path.join(net_dir, dev)):
                 _progress("warning: %s is not an interface in %s on this host"
                           % (dev, net_dir))
