@@ -183,7 +183,8 @@ def test_define_on_a_fresh_host_then_unchanged(fresh):
     calls = []
     again = plan_define(CallRecorder(conn, calls), "direct-pool", ["eth4", "eth3"])
     assert again.steps == []
-    assert "listAllDomains" not in calls  # no domain listing unless redefining
+    # no domain or network listing unless (re)defining
+    assert "listAllDomains" not in calls and "listAllNetworks" not in calls
 
 
 def test_inactive_network_is_started_without_listing_domains():
@@ -230,6 +231,14 @@ def test_force_replaces_devices_under_running_domains():
     assert read_network(conn, "direct-pool").live.devices == ["eth7"]
 
 
+def test_a_device_another_network_hands_out_is_warned_about():
+    plan = plan_define(node(BUSY), "direct-pool", ["eth5", "eth9"])
+    assert plan.shared == {"eth5": ["other-pool"]}
+    assert direct_pool.shared_warnings(plan) == [
+        "eth5 is also a device of libvirt network(s) 'other-pool': a VM there and a VM "
+        "on 'direct-pool' could be given the same vNIC"]
+
+
 def test_same_devices_under_running_domains_only_sets_autostart():
     conn = node(BUSY)
     plan = define(conn, ["eth4", "eth3"])
@@ -251,7 +260,22 @@ def test_a_failed_step_says_what_was_already_done():
     with pytest.raises(LibvirtFailure) as err:
         apply_plan(conn, plan)
     assert str(err.value).startswith("cannot define libvirt network 'direct-pool': ")
-    assert str(err.value).endswith("; already done: stopped; the network is now stopped")
+    assert str(err.value).endswith("; already done: stopped; started the network again "
+                                   "with its current definition")
+    info = read_network(conn, "direct-pool")
+    assert info.active and info.live.devices == ["eth7", "eth8"]
+
+
+def test_a_failed_first_step_changed_nothing():
+    conn = node(BUSY)
+    plan = plan_define(conn, "direct-pool", ["eth3", "eth4"])
+    net = conn.networkLookupByName("direct-pool")
+    net.destroy()
+    net.undefine()  # gone under our feet
+    with pytest.raises(LibvirtFailure) as err:
+        apply_plan(conn, plan)
+    assert str(err.value).startswith("cannot set autostart on libvirt network 'direct-pool'")
+    assert str(err.value).endswith("; nothing was changed")
 
 
 # --- status and remove --------------------------------------------------------

@@ -50,7 +50,8 @@ class Plan(object):
     def __init__(self, name: str, steps: "List[str]", current=None,
                  xml: Optional[str] = None, devices: "Optional[List[str]]" = None,
                  disruptive: bool = False,
-                 users: "Optional[List[NicOnNetwork]]" = None) -> None:
+                 users: "Optional[List[NicOnNetwork]]" = None,
+                 shared: "Optional[dict]" = None) -> None:
         self.name = name
         self.steps = steps
         self.current = current  # virt.NetworkInfo or None
@@ -58,6 +59,7 @@ class Plan(object):
         self.devices = devices or []
         self.disruptive = disruptive  # stops or replaces the network VMs use
         self.users = users or []
+        self.shared = shared or {}  # device -> other networks listing it
 
 
 # --- pure decisions --------------------------------------------------------
@@ -110,7 +112,7 @@ def refusal(plan: Plan, action: str) -> str:
 def plan_define(conn, name: str, devices: "List[str]") -> Plan:
     """Read the network and decide; running domains are listed only when the
     change would stop or replace the network."""
-    from vdsm_hook_vmfex.virt import list_network_users, read_network
+    from vdsm_hook_vmfex.virt import devices_in_other_networks, list_network_users, read_network
     if not devices:
         raise NoDevices("no VM-FEX vNIC to put in network %r: expected --dev IFACE "
                         "or zero-MAC enic interfaces in sysfs" % name)
@@ -122,8 +124,17 @@ def plan_define(conn, name: str, devices: "List[str]") -> Plan:
         "destroy" in steps or (not current.active and "define" in steps
                                and not _same_devices(current.config, devices)))
     users = list_network_users(conn, name) if disruptive else []
+    shared = devices_in_other_networks(conn, devices, name) if "define" in steps else {}
     xml = build_network_xml(name, devices, current.uuid if current else None)
-    return Plan(name, steps, current, xml, devices, disruptive, users)
+    return Plan(name, steps, current, xml, devices, disruptive, users, shared)
+
+
+def shared_warnings(plan: Plan) -> "List[str]":
+    """One warning per device another libvirt network also hands out."""
+    return ["%s is also a device of libvirt network(s) %s: a VM there and a VM on %r "
+            "could be given the same vNIC" % (dev, ", ".join(repr(n) for n in nets),
+                                              plan.name)
+            for dev, nets in sorted(plan.shared.items())]
 
 
 def plan_remove(conn, name: str) -> Plan:
@@ -152,15 +163,26 @@ def apply_plan(conn, plan: Plan, force: bool = False, action: str = "change") ->
         try:
             change_network(conn, plan.name, step, plan.xml if step == "define" else None)
         except LibvirtFailure as err:
-            raise LibvirtFailure("%s%s" % (err, _after(done, plan))) from None
+            raise LibvirtFailure("%s%s" % (err, _recover(conn, plan, done))) from None
         done.append(step)
 
 
-def _after(done: "List[str]", plan: Plan) -> str:
+def _recover(conn, plan: Plan, done: "List[str]") -> str:
+    """After a failed step: restart a network we stopped, and say what was done."""
+    from vdsm_hook_vmfex.errors import LibvirtFailure
+    from vdsm_hook_vmfex.virt import change_network
     if not done:
         return "; nothing was changed"
-    left = "" if "start" in done or "destroy" not in done else "; the network is now stopped"
-    return "; already done: %s%s" % (", ".join(STEP_DONE[s] for s in done), left)
+    text = "; already done: %s" % ", ".join(STEP_DONE[s] for s in done)
+    if "destroy" not in done or "start" in done or "undefine" in plan.steps:
+        return text
+    # A network left stopped fails every VM start on this host: bring it back
+    # with whatever definition libvirt now holds.
+    try:
+        change_network(conn, plan.name, "start")
+    except LibvirtFailure as err:
+        return text + "; the network is stopped (%s)" % err
+    return text + "; started the network again with its current definition"
 
 
 class PoolStatus(object):
@@ -394,6 +416,8 @@ def _run_define(args, settings, conn) -> int:
     devices = args.devices
     if args.dry_run:
         plan = plan_define(conn, args.network, devices)
+        for warning in shared_warnings(plan):
+            _progress("warning: " + warning)
         sys.stdout.write(plan.xml)
         if not plan.steps:
             _progress("dry run: network %r is unchanged" % plan.name)
@@ -407,6 +431,8 @@ def _run_define(args, settings, conn) -> int:
     with hold_lock(settings.lock_path, on_wait=_progress):
         plan = plan_define(conn, args.network, devices)
         apply_plan(conn, plan, args.force, "change")
+    for warning in shared_warnings(plan):
+        _progress("warning: " + warning)
     if plan.users:
         _progress("warning: running domains use network %r: %s"
                   % (plan.name, CONSEQUENCE["change"]))

@@ -3,13 +3,13 @@
 An flock(2) on the settings' lock_file (/run/vdsm/hook-vmfex.lock by
 default). flock works on a read-only descriptor, so a lock file root created
 can still be taken by the hook running as user vdsm.
+No `typing` import: the hook may take this lock on a VM start.
 """
 import errno
 import fcntl
 import os
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator, Optional
 
 from vdsm_hook_vmfex.errors import VmfexError
 
@@ -34,8 +34,7 @@ def _open_lock_file(path: str) -> int:
 
 
 @contextmanager
-def hold_lock(path: str, timeout: float = 60.0,
-              on_wait: Optional[Callable[[str], None]] = None) -> Iterator[None]:
+def hold_lock(path: str, timeout: float = 60.0, on_wait: "callable" = None):
     """Hold an exclusive flock on `path`, waiting up to `timeout` seconds.
 
     `on_wait(message)` is called once if the lock is busy at first.

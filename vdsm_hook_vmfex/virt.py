@@ -216,3 +216,28 @@ def change_network(conn, name: str, step: str, xml: Optional[str] = None) -> Non
             net.undefine()
     except libvirt.libvirtError as err:
         raise _failure(verbs[step], name, err) from None
+
+
+def devices_in_other_networks(conn, devices: "List[str]", name: str) -> dict:
+    """{device: [other network, ...]} for the `devices` that another libvirt
+    network also forwards to: two pools handing out one vNIC would give it to
+    two VMs."""
+    import libvirt
+    try:
+        networks = conn.listAllNetworks()
+    except libvirt.libvirtError as err:
+        raise LibvirtFailure("cannot list libvirt networks: %s"
+                             % err.get_error_message()) from None
+    shared = {}
+    for net in networks:
+        try:
+            other = net.name()
+            if other == name:
+                continue
+            state = read_pool_state(net.XMLDesc(0))
+        except libvirt.libvirtError:
+            continue  # undefined since the listing
+        for dev in devices:
+            if dev in state.devices:
+                shared.setdefault(dev, []).append(other)
+    return shared
