@@ -1,0 +1,93 @@
+"""`vmfex-engine assign`: set the vmfex maps of the VMs a CSV file names."""
+import sys
+from typing import List, TextIO
+
+from engine_tools import engine_client
+from engine_tools.csv_rows import decode, format_problem, parse_rows
+from engine_tools.plan import Change, plan_assign
+from engine_tools.progress import Progress
+from vdsm_hook_vmfex.errors import VmfexError
+from vdsm_hook_vmfex.vmfex_map import format_vmfex_map
+
+
+def read_source(path: str) -> str:
+    """The CSV text of FILE, or of stdin for `-`."""
+    if path == "-":
+        return decode(sys.stdin.buffer.read(), "<stdin>")
+    try:
+        with open(path, "rb") as f:
+            return decode(f.read(), path)
+    except OSError as e:
+        raise VmfexError("cannot read %s: %s" % (path, e.strerror)) from None
+
+
+def _show_map(change_map, text: str) -> str:
+    if change_map is None:
+        return "%s (invalid, replaced)" % text
+    return format_vmfex_map(change_map) if change_map else "(none)"
+
+
+def _when(change: Change) -> str:
+    if change.next_run:
+        return "applies at next start (VM is %s)" % change.vm.status
+    return "applies at once (VM is %s)" % change.vm.status
+
+
+def print_dry_run(changes: List[Change], unchanged: int, out: TextIO) -> None:
+    for change in changes:
+        out.write("%s: would change, %s\n  old: %s\n  new: %s\n" % (
+            change.vm.name, _when(change), _show_map(change.old_map, change.old_text),
+            format_vmfex_map(change.new_map) if change.new_map else "(none: vmfex removed)"))
+    out.write("dry run: %d would change, %d unchanged, %d would apply at next start; "
+              "nothing written\n" % (len(changes), unchanged,
+                                     sum(1 for c in changes if c.next_run)))
+
+
+def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options,
+           out: TextIO, err: TextIO) -> int:
+    """Run assign; return the exit code. Raises VmfexError for fatal errors."""
+    source = "<stdin>" if path == "-" else path
+    rows, problems = parse_rows(read_source(path), merge)
+    if not rows and not problems:
+        out.write("%s: no rows, nothing to do\n" % source)
+        return 0
+    plan = None
+    if rows:
+        connection = engine_client.connect(options)
+        try:
+            vms = engine_client.read_vms(connection, sorted({row.vm for row in rows}))
+            plan = plan_assign(rows, vms, merge)
+            problems = sorted(problems + plan.problems, key=lambda p: p.line)
+            if not problems and not dry_run:
+                return _apply(connection, plan, out, err)
+        except engine_client.ovirtsdk4.Error as e:
+            raise engine_client.engine_error(e, options) from None
+        finally:
+            engine_client.close(connection)
+    if problems:
+        for problem in problems:
+            err.write("error: %s\n" % format_problem(source, problem))
+        err.write("%d problem(s) in %s: nothing written\n" % (len(problems), source))
+        return 1
+    print_dry_run(plan.changes, len(plan.unchanged), out)
+    return 0
+
+
+def _apply(connection, plan, out: TextIO, err: TextIO) -> int:
+    progress = Progress(len(plan.changes), "updating VMs", err)
+
+    def report(change: Change, error) -> None:
+        progress.step()
+        if error is None:
+            out.write("%s: changed, %s\n" % (change.vm.name, _when(change)))
+
+    try:
+        failed = engine_client.apply_changes(connection, plan.changes, report)
+    finally:
+        progress.close()
+    for name in sorted(failed):
+        err.write("error: VM %s not updated: %s\n" % (name, failed[name]))
+    changed = [c for c in plan.changes if c.vm.name not in failed]
+    out.write("summary: %d changed, %d unchanged, %d failed, %d apply at next start\n" % (
+        len(changed), len(plan.unchanged), len(failed), sum(1 for c in changed if c.next_run)))
+    return 1 if failed else 0

@@ -1,0 +1,68 @@
+"""Running `engine-config` (the engine machine's configuration tool).
+
+Facts relied on: `-g KEY` prints `KEY: VALUE version: V` per cluster
+version, `-g KEY --cver=V` prints only the value, `-s KEY=VALUE --cver=V`
+replaces the whole value (without `--cver` it would prompt for a version, so
+it is always given).
+"""
+import subprocess
+from typing import List
+
+from vdsm_hook_vmfex.errors import VmfexError
+
+KEY = "UserDefinedVMProperties"
+DEFAULT_PATH = "engine-config"
+
+
+class EngineConfigError(VmfexError):
+    """engine-config is missing or failed."""
+
+
+def _run(path: str, args: List[str]) -> str:
+    command = [path] + args
+    shown = " ".join(command)
+    try:
+        done = subprocess.run(command, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True)
+    except OSError as e:
+        raise EngineConfigError("cannot run %r: %s (run this on the engine "
+                                "machine or give --engine-config PATH)"
+                                % (shown, e.strerror or e)) from None
+    if done.returncode != 0:
+        output = " ".join(done.stdout.split()) or "no output"
+        raise EngineConfigError("%r failed with exit code %d: %s"
+                                % (shown, done.returncode, output))
+    return done.stdout
+
+
+def parse_versions(output: str, key: str = KEY) -> List[str]:
+    """Cluster versions listed in `engine-config -g KEY` output."""
+    versions = []
+    prefix = key + ":"
+    for line in output.splitlines():
+        if line.startswith(prefix) and " version: " in line:
+            version = line.rsplit(" version: ", 1)[1].strip()
+            if version and version not in versions:
+                versions.append(version)
+    return versions
+
+
+def list_versions(path: str = DEFAULT_PATH) -> List[str]:
+    """Every cluster version engine-config knows a value of KEY for."""
+    output = _run(path, ["-g", KEY])
+    versions = parse_versions(output)
+    if not versions:
+        raise EngineConfigError("'%s -g %s' listed no version: %s"
+                                % (path, KEY, " ".join(output.split()) or "no output"))
+    return versions
+
+
+def get_value(version: str, path: str = DEFAULT_PATH) -> str:
+    """The value of KEY for one cluster version."""
+    return _run(path, ["-g", KEY, "--cver=%s" % version]).rstrip("\r\n")
+
+
+def set_value(version: str, value: str, path: str = DEFAULT_PATH) -> None:
+    """Replace the whole value of KEY for one cluster version."""
+    _run(path, ["-s", "%s=%s" % (KEY, value), "--cver=%s" % version])

@@ -1,0 +1,32 @@
+"""A one-line progress bar on stderr, drawn only on a terminal."""
+import sys
+from typing import Optional, TextIO
+
+#: Below this many updates a run is over before a bar would help.
+MIN_ITEMS = 20
+_WIDTH = 30
+
+
+class Progress(object):
+    """`Progress(total).step()` per item, `.close()` at the end."""
+
+    def __init__(self, total: int, label: str, stream: Optional[TextIO] = None) -> None:
+        self.stream = stream or sys.stderr
+        self.total = total
+        self.label = label
+        self.done = 0
+        self.enabled = total >= MIN_ITEMS and self.stream.isatty()
+
+    def step(self) -> None:
+        self.done += 1
+        if self.enabled and (self.done == self.total or self.done % 10 == 0):
+            filled = _WIDTH * self.done // self.total
+            self.stream.write("\r%s [%s%s] %d/%d" % (self.label, "#" * filled,
+                                                   "." * (_WIDTH - filled),
+                                                   self.done, self.total))
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,37 @@
+"""UserDefinedVMProperties values: `name=regex;name=regex;...` (pure).
+
+Setting the key replaces the whole value, so the tool edits one entry and
+writes every other entry back exactly as it read it.
+"""
+from typing import List
+
+from engine_tools.regex import VMFEX_REGEX
+
+PROPERTY_NAME = "vmfex"
+
+
+def split_entries(value: str) -> List[str]:
+    """The `name=regex` entries of a value, in order; empty entries dropped."""
+    return [entry for entry in value.strip().split(";") if entry.strip()]
+
+
+def entry_name(entry: str) -> str:
+    """The property name of one `name=regex` entry."""
+    return entry.split("=", 1)[0].strip()
+
+
+def with_vmfex(value: str, regex: str = VMFEX_REGEX) -> str:
+    """`value` with the vmfex entry replaced (or appended) and others kept."""
+    ours = "%s=%s" % (PROPERTY_NAME, regex)
+    result = []
+    placed = False
+    for entry in split_entries(value):
+        if entry_name(entry) != PROPERTY_NAME:
+            result.append(entry)
+        elif not placed:
+            result.append(ours)
+            placed = True
+        # a second vmfex entry would make the engine's value ambiguous: drop it
+    if not placed:
+        result.append(ours)
+    return ";".join(result)
