@@ -239,6 +239,20 @@ def test_a_device_another_network_hands_out_is_warned_about():
         "on 'direct-pool' could be given the same vNIC"]
 
 
+@pytest.mark.parametrize("action", ["change", "remove"])
+def test_a_network_that_is_not_a_passthrough_pool_is_left_alone(fresh, action):
+    plan = (plan_define(fresh, "default", ["eth3"]) if action == "change"
+            else plan_remove(fresh, "default"))
+    with pytest.raises(Refused) as err:
+        apply_plan(fresh, plan, action=action)
+    verb = "replace" if action == "change" else "remove"
+    assert str(err.value) == (
+        "refusing to %s network 'default': its forward mode is 'nat', not 'passthrough', "
+        "so it is not a VM-FEX pool; choose another name (--name, or network in "
+        "vmfex.conf), or use --force to %s it anyway" % (verb, verb))
+    assert read_network(fresh, "default").config.mode == "nat"
+
+
 def test_same_devices_under_running_domains_only_sets_autostart():
     conn = node(BUSY)
     plan = define(conn, ["eth4", "eth3"])

@@ -97,9 +97,20 @@ def describe_users(users: "List[NicOnNetwork]", limit: int = 10) -> str:
     return ", ".join(shown) + (" and %d more NIC(s)" % more if more > 0 else "")
 
 
-def refusal(plan: Plan, action: str) -> str:
-    """The message refusing `action` ('change' or 'remove') on a network
-    running domains use."""
+def refusal(plan: Plan, action: str, force: bool = False) -> Optional[str]:
+    """Why `action` ('change' or 'remove') must not go ahead without --force,
+    or None."""
+    if force or not plan.steps:
+        return None
+    mode = plan.current.config.mode if plan.current is not None else FORWARD_MODE
+    if mode != FORWARD_MODE:
+        return ("refusing to %s network %r: its forward mode is %r, not %r, so it is "
+                "not a VM-FEX pool; choose another name (--name, or network in "
+                "vmfex.conf), or use --force to %s it anyway"
+                % ("replace" if action == "change" else "remove", plan.name, mode,
+                   FORWARD_MODE, "replace" if action == "change" else "remove"))
+    if not plan.users:
+        return None
     domains = sorted(set(nic.domain for nic in plan.users))
     return ("refusing to %s network %r: %d running domain(s) have NICs on it: %s; "
             "shut them down or migrate them away first, or use --force (%s)"
@@ -152,12 +163,13 @@ def plan_remove(conn, name: str) -> Plan:
 
 
 def apply_plan(conn, plan: Plan, force: bool = False, action: str = "change") -> None:
-    """Run the plan's steps in order; Refused if running domains use the
-    network and not `force`."""
+    """Run the plan's steps in order; Refused, changing nothing, if running
+    domains use the network or it is not a passthrough network, unless `force`."""
     from vdsm_hook_vmfex.errors import LibvirtFailure
     from vdsm_hook_vmfex.virt import change_network
-    if plan.users and not force:
-        raise Refused(refusal(plan, action))
+    reason = refusal(plan, action, force)
+    if reason:
+        raise Refused(reason)
     done = []
     for step in plan.steps:
         try:
@@ -424,8 +436,9 @@ def _run_define(args, settings, conn) -> int:
         else:
             _progress("dry run: would %s on network %r"
                       % (_describe_steps(plan.steps, STEP_TODO), plan.name))
-        if plan.users and not args.force:
-            _progress("dry run: would refuse: " + refusal(plan, "change"))
+        reason = refusal(plan, "change", args.force)
+        if reason:
+            _progress("dry run: would refuse: " + reason)
             return EXIT_FAILED
         return EXIT_OK
     with hold_lock(settings.lock_path, on_wait=_progress):
@@ -451,8 +464,9 @@ def _run_remove(args, settings, conn) -> int:
             return EXIT_OK
         _progress("dry run: would %s on network %r"
                   % (_describe_steps(plan.steps, STEP_TODO), plan.name))
-        if plan.users and not args.force:
-            _progress("dry run: would refuse: " + refusal(plan, "remove"))
+        reason = refusal(plan, "remove", args.force)
+        if reason:
+            _progress("dry run: would refuse: " + reason)
             return EXIT_FAILED
         return EXIT_OK
     with hold_lock(settings.lock_path, on_wait=_progress):
