@@ -515,3 +515,35 @@ def test_define_waits_for_the_lock_held_by_another_run(env):
     assert proc.returncode == 0
     assert "waiting for lock %s" % env["lock"] in err
     assert out.startswith("direct-pool: defined, started, autostart set")
+
+
+def test_cli_round_trip_on_the_shared_default_connection(env, fresh, capsys):
+    # test:///default keeps one state for all connections open in the process:
+    # `fresh` holds it, so each main() call sees the previous one's changes.
+    sysfs = vmfex_host(str(env["tmp"] / "sys"))
+    uri = ["--uri", "test:///default"]
+    assert direct_pool.main(["define", "--dry-run", "--sysfs-root", sysfs] + uri) == 0
+    assert read_network(fresh, "direct-pool") is None  # a dry run changes nothing
+    assert direct_pool.main(["define", "--sysfs-root", sysfs] + uri) == 0
+    assert direct_pool.main(["define", "--sysfs-root", sysfs] + uri) == 0
+    out = capsys.readouterr()[0].splitlines()
+    assert out[-1] == "direct-pool: unchanged (passthrough over eth3 eth10)"
+    assert direct_pool.main(["status"] + uri) == 0
+    assert "ready       yes\n" in capsys.readouterr()[0]
+    assert direct_pool.main(["remove", "--dry-run"] + uri) == 0
+    assert "dry run: would stop (destroy) the running network, undefine the network" \
+        in capsys.readouterr()[1]
+    assert read_network(fresh, "direct-pool").active
+    assert direct_pool.main(["remove"] + uri) == 0
+    assert capsys.readouterr()[0] == "direct-pool: stopped, undefined\n"
+    assert read_network(fresh, "direct-pool") is None
+    assert direct_pool.main(["remove"] + uri) == 0
+    assert capsys.readouterr()[0] == "direct-pool: not defined, nothing to remove\n"
+
+
+def test_remove_dry_run_under_running_domains_would_refuse(env, capsys):
+    assert direct_pool.main(["remove", "--dry-run", "--uri", "test://" + BUSY]) == 1
+    assert "dry run: would refuse: refusing to remove network 'direct-pool'" \
+        in capsys.readouterr()[1]
+    assert direct_pool.main(["remove", "--dry-run", "--force", "--uri",
+                             "test://" + BUSY]) == 0
