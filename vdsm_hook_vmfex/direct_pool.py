@@ -294,16 +294,42 @@ def format_status(status: PoolStatus) -> str:
 
 EPILOG = """\
 examples:
-  %(prog)s define                      detect the zero-MAC enic vNICs, define,
-                                       start and autostart the network
+  # detect the zero-MAC enic vNICs; define, start and autostart the network
+  %(prog)s define
+  # show the XML and what would change; change nothing
   %(prog)s define --dev eth3 --dev eth4 --dry-run
-                                       show the XML and the changes, change nothing
-  %(prog)s status --json               state, devices and VM NICs, as JSON
-  %(prog)s remove                      stop and undefine it (refused while VMs use it)
+  # state, devices and the VM NICs on it, as JSON
+  %(prog)s status --json
+  # stop and undefine it (refused while running VMs use it)
+  %(prog)s remove
 
-The network name comes from /etc/vdsm/vmfex.conf ($VMFEX_CONF), [vmfex]
-network = NAME (default direct-pool), the same setting the vmfex hook uses.
-Exit status: 0 ok, 1 failed or refused, 2 bad usage.
+The network name comes from /etc/vdsm/vmfex.conf ($VMFEX_CONF),
+[vmfex] network = NAME (default direct-pool): the same setting the
+vmfex hook uses. Exit status: 0 ok, 1 failed or refused, 2 bad usage.
+"""
+
+DEFINE_EPILOG = """\
+examples:
+  %(prog)s
+  %(prog)s --dev eth3 --dev eth4 --dry-run
+  %(prog)s --uri qemu:///system --name vmfex-lab --dev eth3
+
+Without --dev it uses the interfaces in SYSFS/class/net whose device is
+on PCI and whose MAC is 00:00:00:00:00:00 (dynamic vNICs no VM holds),
+preferring those driven by enic. Changing the devices of a network that
+running VMs use is refused unless --force.
+"""
+
+STATUS_EPILOG = """\
+examples:
+  %(prog)s
+  %(prog)s --json --name vmfex-lab
+"""
+
+REMOVE_EPILOG = """\
+examples:
+  %(prog)s --dry-run
+  %(prog)s
 """
 
 
@@ -311,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     from vdsm_hook_vmfex.version import __version__
     parser = argparse.ArgumentParser(
         prog=PROG, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Manage the libvirt passthrough network that lists this host's "
+        description="Manage the libvirt passthrough network that lists this host's\n"
                     "Cisco VM-FEX dynamic vNICs, for the vmfex VDSM hook.")
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -326,13 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     define = sub.add_parser(
         "define", help="define, start and autostart the network",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Define the passthrough network over the VM-FEX vNICs, start it "
-                    "and set autostart. Does nothing when it is already so.",
-        epilog="examples:\n  %s define\n  %s define --dev eth3 --dev eth4 --dry-run\n"
-               "\nWithout --dev, uses interfaces under SYSFS/class/net on PCI with MAC "
-               "00:00:00:00:00:00,\npreferring driver enic. Changing the devices of a "
-               "network running VMs use\nis refused unless --force." % (PROG, PROG))
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=DEFINE_EPILOG,
+        description="Define the passthrough network over the VM-FEX vNICs, start it\n"
+                    "and set autostart. Does nothing when it is already so.")
     common(define)
     define.add_argument("--dev", metavar="IFACE", action="append", default=[],
                         help="a VM-FEX vNIC to include (repeat for each); "
@@ -347,16 +369,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser(
         "status", help="show the network, its devices and the VM NICs on it",
-        description="Show whether the network is defined, active and autostarted, its "
-                    "devices, and the running VM NICs on it. Exit 0 when it can serve "
-                    "VMs, 1 when not.")
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=STATUS_EPILOG,
+        description="Show whether the network is defined, active and autostarted,\n"
+                    "its devices, and the running VM NICs on it with their port\n"
+                    "profiles. Exit 0 when it can serve VMs, 1 when not.")
     common(status)
     status.add_argument("--json", action="store_true", help="print JSON for scripts")
     status.set_defaults(run=_run_status)
 
     remove = sub.add_parser(
         "remove", help="stop and undefine the network",
-        description="Stop (destroy) and undefine the network. Refused while running "
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=REMOVE_EPILOG,
+        description="Stop (destroy) and undefine the network. Refused while running\n"
                     "VMs have NICs on it, unless --force.")
     common(remove)
     remove.add_argument("--dry-run", action="store_true",
