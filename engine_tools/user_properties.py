@@ -12,7 +12,7 @@ PROPERTY_NAME = "vmfex"
 
 def split_entries(value: str) -> List[str]:
     """The `name=regex` entries of a value, in order; empty entries dropped."""
-    return [entry for entry in value.strip().split(";") if entry.strip()]
+    return [entry for entry in value.split(";") if entry.strip()]
 
 
 def entry_name(entry: str) -> str:
