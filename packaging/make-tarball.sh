@@ -42,14 +42,15 @@ write_spec() {
     sed "s/@VERSION@/$2/g" "$here/packaging/$NAME.spec.in" > "$1"
 }
 
+# NUL-separated paths relative to the tree: any file name survives.
 list_tree_files() {
     cd "$here"
     if git rev-parse --is-inside-work-tree > /dev/null 2>&1; then
-        git ls-files --cached --others --exclude-standard
+        git ls-files -z --cached --others --exclude-standard
     else
         find . \( -name .git -o -name .venv -o -name dist -o -name build \
             -o -name __pycache__ -o -name '.*_cache' -o -name .hypothesis \
-            -o -name '*.egg-info' \) -prune -o -type f -print | sed 's,^\./,,'
+            -o -name '*.egg-info' \) -prune -o -type f -printf '%P\0'
     fi
 }
 
@@ -61,7 +62,7 @@ make_tarball() {
     trap 'rm -rf "$stage"' EXIT
     top="$NAME-$version"
     mkdir -p "$stage/$top" "$outdir"
-    list_tree_files | while IFS= read -r path; do
+    list_tree_files | while IFS= read -r -d '' path; do
         # git still lists files deleted from the work tree until committed.
         if [ -f "$here/$path" ]; then
             (cd "$here" && cp -p --parents "$path" "$stage/$top/")
