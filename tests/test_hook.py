@@ -2,6 +2,8 @@
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 from lxml import etree
@@ -29,6 +31,10 @@ class HookRun(object):
         return etree.fromstring(self.after)
 
 
+def lock_path(tmp_path):
+    return tmp_path / "run" / "hook-vmfex.lock"
+
+
 @pytest.fixture
 def hook(tmp_path):
     """run(hook_point, xml_bytes, **env) -> HookRun, the way VDSM calls hooks."""
@@ -37,12 +43,12 @@ def hook(tmp_path):
         path.write_bytes(xml)
         os.chmod(str(path), 0o640)
         environ = {"PATH": os.environ["PATH"], "PYTHONPATH": ROOT, "vmId": VM_ID,
-                   "_hook_domxml": str(path), "VMFEX_CONF": str(tmp_path / "none.conf")}
+                   "_hook_domxml": str(path), "VMFEX_CONF": str(tmp_path / "vmfex.conf")}
+        (tmp_path / "vmfex.conf").write_text("[vmfex]\nlock_file = %s\n" % lock_path(tmp_path))
         if vmfex is not None:
             environ["vmfex"] = vmfex
         if conf is not None:
             (tmp_path / "vmfex.conf").write_text(conf)
-            environ["VMFEX_CONF"] = str(tmp_path / "vmfex.conf")
         environ.update(env)
         if launcher:
             script = tmp_path / "hooks" / hook_point / "50_vmfex"
@@ -236,3 +242,30 @@ def test_migration_destination_without_mapped_nics_skips_libvirt(hook):
                vmfex="{'00:1a:4a:16:01:ff': 'Spare'}",
                LIBVIRT_DEFAULT_URI="test:///nonexistent/host.xml")
     assert (run.code, run.stderr) == (0, "")
+
+
+def test_migration_check_waits_for_a_running_define(hook, tmp_path):
+    """`vmfex-direct-pool define` holds the lock while it redefines the network."""
+    from vdsm_hook_vmfex.lock import hold_lock
+
+    uri = node_file(tmp_path, host_node_xml(devices=2))
+    release = threading.Event()
+
+    def hold():
+        with hold_lock(str(lock_path(tmp_path))):
+            held.set()
+            release.wait(10)
+
+    held = threading.Event()
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    timer = threading.Timer(0.5, release.set)
+    timer.start()
+    start = time.monotonic()
+    run = hook("before_vm_migrate_destination", sample(), LIBVIRT_DEFAULT_URI=uri)
+    waited = time.monotonic() - start
+    holder.join()
+    assert run.code == 0, run.stderr
+    assert "waiting for lock" in run.stderr
+    assert waited >= 0.45  # it cannot have finished before the lock was released

@@ -15,6 +15,7 @@ HOOK_POINTS = ("before_vm_start", "before_nic_hotplug",
 EXIT_OK = 0
 EXIT_STOP = 2
 PREFIX = "vmfex: "
+LOCK_TIMEOUT_SECONDS = 30
 
 
 def _say(message: str) -> None:
@@ -70,7 +71,7 @@ def _run_mapped(hook_point: str, value: str, environ: dict) -> int:
 
     if hook_point == "before_vm_migrate_destination":
         # VDSM ignores XML written back here: only check this host can serve.
-        return _check_destination(root, mapping, settings.network, vm)
+        return _check_destination(root, mapping, settings, vm)
 
     rewrites, missing = domxml.attach_port_profiles(root, mapping, settings.network)
     if hook_point == "before_vm_start":
@@ -86,16 +87,21 @@ def _run_mapped(hook_point: str, value: str, environ: dict) -> int:
     return EXIT_OK
 
 
-def _check_destination(root, mapping: dict, network: str, vm: str) -> int:
+def _check_destination(root, mapping: dict, settings, vm: str) -> int:
     from vdsm_hook_vmfex.domxml import find_interfaces, interface_mac
+    from vdsm_hook_vmfex.lock import hold_lock
     from vdsm_hook_vmfex.virt import check_network_ready, open_connection
 
     needed = sum(1 for iface in find_interfaces(root)
                  if interface_mac(iface) in mapping)
     if needed:
-        state = check_network_ready(open_connection(), network, needed)
+        # Under the lock `vmfex-direct-pool define/remove` take: never judge
+        # the network half-way through its redefinition.
+        with hold_lock(settings.lock_path, timeout=LOCK_TIMEOUT_SECONDS,
+                       on_wait=_say):
+            state = check_network_ready(open_connection(), settings.network, needed)
         _say("VM %s: network %s ready for %d VM-FEX NIC(s), %d vNIC(s) free"
-             % (vm, network, needed, len(state.free)))
+             % (vm, settings.network, needed, len(state.free)))
     return EXIT_OK
 
 
