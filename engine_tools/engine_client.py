@@ -136,26 +136,35 @@ def engine_error(error: Exception, options: Options) -> EngineError:
     if isinstance(error, ovirtsdk4.AuthError):
         return EngineError("authentication failed for %s at %s: %s"
                            % (options.username, options.url, fault_text(error)))
-    if isinstance(error, ovirtsdk4.ConnectionError):
+    if _is_transport(error):
         return EngineError("cannot connect to %s: %s" % (options.url, " ".join(str(error).split())))
     return EngineError("%s: %s" % (options.url, fault_text(error)))
+
+
+def _is_transport(error: Exception) -> bool:
+    # pycurl failures (refused connection, TLS verification) come back as a
+    # plain Error with neither an HTTP code nor an engine fault.
+    return isinstance(error, ovirtsdk4.ConnectionError) or (
+        getattr(error, "code", None) is None and getattr(error, "fault", None) is None)
 
 
 def run_windowed(starts: Iterable, window: int = WINDOW) -> Iterator:
     """Run (key, start) pairs, start() returning an SDK future, at most `window`
     at a time; yield (key, result, error) in start order.
 
-    Per-request engine errors are yielded; AuthError and ConnectionError stop
-    the whole run (every other request would fail the same way).
+    Per-request engine errors are yielded; authentication and transport
+    failures stop the whole run (every other request would fail the same way).
     """
     pending = deque()
 
     def finish(key, future):
         try:
             return key, future.wait(), None
-        except (ovirtsdk4.AuthError, ovirtsdk4.ConnectionError):
+        except ovirtsdk4.AuthError:
             raise
         except ovirtsdk4.Error as e:
+            if _is_transport(e):
+                raise
             return key, None, e
 
     for key, start in starts:

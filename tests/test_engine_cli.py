@@ -1,0 +1,236 @@
+"""vmfex-engine assign/export/check end to end: real ovirtsdk4 over HTTPS to tests.ovirtsim."""
+import io
+import sys
+
+import pytest
+
+from engine_tools import engine_client
+from engine_tools.cli import main
+from tests.fakes import ovirtsim_next_run
+from tests.ovirtsim import OvirtSimulator
+
+ovirtsim_next_run.install()
+
+MAC_A, MAC_B = "00:1a:4a:16:01:b0", "00:1a:4a:16:01:b1"
+MAC_C, MAC_D = "00:1a:4a:16:02:01", "00:1a:4a:16:03:01"
+EXISTING = "{'%s': 'Old'}" % MAC_D
+
+
+@pytest.fixture
+def sim():
+    with OvirtSimulator() as sim:
+        sim.add_vm("web01", status="up", custom_properties={"sap_agent": "true"},
+                   nics=[("nic1", MAC_A), ("nic2", MAC_B)])
+        sim.add_vm("web02", status="down", nics=[("nic1", MAC_C)])
+        sim.add_vm("web03", status="down", custom_properties={"vmfex": EXISTING, "x": "1"},
+                   nics=[("nic1", MAC_D)])
+        sim.add_vm("db01", status="up", custom_properties={"other": "y"},
+                   nics=[("nic1", "00:1a:4a:16:04:01")])
+        sim.reset_counters()
+        yield sim
+
+
+@pytest.fixture
+def conn(sim, tmp_path):
+    password = tmp_path / "password"
+    password.write_text("secret\n")
+    return ["--engine-url", sim.url, "--username", "admin@internal",
+            "--password-file", str(password), "-c", sim.ca_file]
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    def write(text, name="maps.csv"):
+        path = tmp_path / name
+        path.write_text(text)
+        return str(path)
+    return write
+
+
+def run(capsys, argv):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+MAPS = "vm,mac,profile\nweb01,%s,P1\nweb01,%s,P2\nweb02,%s,P3\n" % (MAC_A, MAC_B, MAC_C)
+
+
+def test_assign_keeps_other_properties_and_uses_next_run(sim, conn, csv_file, capsys):
+    code, out, err = run(capsys, ["assign", csv_file(MAPS)] + conn)
+    assert code == 0, err
+    web01, web02 = sim.vms["web01"], sim.vms["web02"]
+    # running VM: the change waits for its next start, sap_agent travels along
+    assert web01.custom_properties == {"sap_agent": "true"}
+    assert web01.next_run_properties == {
+        "sap_agent": "true", "vmfex": "{'%s': 'P1', '%s': 'P2'}" % (MAC_A, MAC_B)}
+    assert web02.custom_properties == {"vmfex": "{'%s': 'P3'}" % MAC_C}
+    assert "web01: changed, applies at next start" in out
+    assert "summary: 2 changed, 0 unchanged, 0 failed, 1 apply at next start" in out
+    # only what the file names: one name search, NICs inline, two updates
+    stats = sim.stats()
+    assert (stats["list"], stats["nics"], stats["get_vm"], stats["update"]) == (1, 0, 0, 2)
+    search = sim.requests[0][2]["search"]
+    assert "db01" not in search and "web03" not in search
+    assert sim.vms["db01"].next_run_properties is None
+
+
+def test_rerun_makes_no_update(sim, conn, csv_file, capsys):
+    path = csv_file(MAPS)
+    assert run(capsys, ["assign", path] + conn)[0] == 0
+    sim.reset_counters()
+    code, out, _ = run(capsys, ["assign", path] + conn)
+    assert code == 0
+    assert sim.stats()["update"] == 0
+    assert "summary: 0 changed, 2 unchanged, 0 failed, 0 apply at next start" in out
+
+
+def test_nic_name_rows_resolve_through_the_api(sim, conn, csv_file, capsys):
+    code, _, err = run(capsys, ["assign", csv_file("vm,nic,profile\nweb03,nic1,New\n")] + conn)
+    assert code == 0, err
+    assert sim.vms["web03"].custom_properties == {"vmfex": "{'%s': 'New'}" % MAC_D, "x": "1"}
+
+
+def test_validation_errors_are_all_listed_and_nothing_is_written(sim, conn, csv_file, capsys):
+    text = ("vm,nic,profile\n"
+            "web01,nic1,P1\n"
+            "ghost,nic1,P1\n"           # 3 unknown VM
+            "web01,nic7,P1\n"           # 4 no such NIC
+            "web02,nic1,bad/profile\n"  # 5 bad profile
+            "web01,nic1,P9\n"           # 6 conflicts with 2
+            "web02\n")                  # 7 missing field
+    code, out, err = run(capsys, ["assign", csv_file(text)] + conn)
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    numbers = [int(line.split("maps.csv:")[1].split(":")[0]) for line in lines]
+    assert numbers == [3, 4, 5, 6, 7]
+    assert "nothing written" in err and "Traceback" not in err
+    assert sim.stats()["update"] == 0
+
+
+def test_mac_not_on_the_vm(sim, conn, csv_file, capsys):
+    code, _, err = run(capsys, ["assign", csv_file("vm,mac,profile\nweb02,%s,P\n" % MAC_A)]
+                       + conn)
+    assert code == 1 and "maps.csv:2: MAC %s is not on VM 'web02'" % MAC_A in err
+    assert sim.stats()["update"] == 0
+
+
+def test_partial_failure_reports_the_engine_fault(sim, conn, csv_file, capsys):
+    sim.fail_updates["web02"] = (409, "Operation Failed",
+                                 "[Cannot edit VM. Related operation is currently in progress.]")
+    code, out, err = run(capsys, ["assign", csv_file(MAPS)] + conn)
+    assert code == 1
+    assert "VM web02 not updated" in err and "Related operation is currently" in err
+    assert "409" in err
+    assert sim.vms["web01"].next_run_properties is not None
+    assert "summary: 1 changed, 0 unchanged, 1 failed, 1 apply at next start" in out
+
+
+def test_dry_run_writes_nothing(sim, conn, csv_file, capsys):
+    code, out, _ = run(capsys, ["assign", csv_file(MAPS), "--dry-run"] + conn)
+    assert code == 0
+    assert "old: (none)" in out and "new: {'%s': 'P3'}" % MAC_C in out
+    assert sim.stats()["update"] == 0
+
+
+def test_merge_and_removal(sim, conn, csv_file, capsys):
+    text = "vm,mac,profile\nweb03,%s,\nweb02,%s,P3\n" % (MAC_D, MAC_C)
+    assert run(capsys, ["assign", csv_file(text), "--merge"] + conn)[0] == 0
+    assert sim.vms["web03"].custom_properties == {"x": "1"}
+    assert sim.vms["web02"].custom_properties == {"vmfex": "{'%s': 'P3'}" % MAC_C}
+
+
+def test_stdin(sim, conn, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(MAPS.encode())))
+    assert run(capsys, ["assign", "-"] + conn)[0] == 0
+    assert sim.stats()["update"] == 2
+
+
+def test_export_round_trip_and_check(sim, conn, csv_file, capsys, tmp_path):
+    assert run(capsys, ["assign", csv_file(MAPS)] + conn)[0] == 0
+    exported = tmp_path / "export.csv"
+    code, _, err = run(capsys, ["export", "-o", str(exported)] + conn)
+    assert code == 0 and "exported 4 rows" in err
+    # web01's pending (next-run) map is what is exported
+    assert exported.read_text() == (
+        "vm,mac,profile\nweb01,%s,P1\nweb01,%s,P2\nweb02,%s,P3\nweb03,%s,Old\n"
+        % (MAC_A, MAC_B, MAC_C, MAC_D))
+    sim.reset_counters()
+    code, out, _ = run(capsys, ["assign", str(exported)] + conn)
+    assert code == 0 and sim.stats()["update"] == 0
+    code, out, _ = run(capsys, ["check"] + conn)
+    assert code == 0 and out.startswith("0 problem(s)")
+
+
+def test_check_finds_stale_invalid_and_shared_macs(sim, conn, capsys):
+    sim.vms["web02"].custom_properties = {"vmfex": "{'%s': 'P'}" % MAC_A}   # web01's MAC
+    sim.vms["db01"].custom_properties = {"vmfex": "{'00:1a:4a': 'P'}"}
+    code, out, _ = run(capsys, ["check"] + conn)
+    assert code == 1
+    assert "VM 'web02': MAC %s (profile 'P') is not on any of its NICs" % MAC_A in out
+    assert "VM 'db01': the hook would refuse to start it" in out
+    sim.vms["web01"].custom_properties = {"vmfex": "{'%s': 'Q'}" % MAC_A}
+    code, out, _ = run(capsys, ["check"] + conn)
+    assert "MAC %s is mapped on 2 VMs: web01, web02" % MAC_A in out
+
+
+def test_wrong_password_is_one_line(sim, conn, tmp_path, capsys, csv_file):
+    (tmp_path / "password").write_text("wrong\n")
+    code, _, err = run(capsys, ["assign", csv_file(MAPS)] + conn)
+    assert code == 1
+    assert err.count("\n") == 1 and "authentication failed for admin@internal" in err
+
+
+def test_tls_is_verified_by_default(sim, conn, csv_file, capsys):
+    without_ca = conn[:-2]
+    code, _, err = run(capsys, ["check"] + without_ca)
+    assert code == 1 and "cannot connect" in err and err.count("\n") == 1
+    code, _, err = run(capsys, ["check", "--insecure"] + without_ca)
+    assert code == 0 and "WARNING: TLS verification is OFF" in err
+
+
+def test_config_section(sim, tmp_path, monkeypatch, capsys):
+    (tmp_path / ".config").mkdir()
+    (tmp_path / ".config" / "ovirt.conf").write_text(
+        "[lab]\nengine_url = %s\nusername = admin@internal\npassword = secret\n"
+        "cafile = %s\n" % (sim.url.replace("/ovirt-engine/api", ""), sim.ca_file))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert run(capsys, ["check", "--config", "lab"])[0] == 0
+    code, _, err = run(capsys, ["check", "--config", "prod"])
+    assert code == 1 and "no section [prod]" in err
+
+
+def test_no_password_without_a_terminal(sim, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    code, _, err = run(capsys, ["check", "--engine-url", sim.url, "--username", "u"])
+    assert code == 1 and "--password-file" in err
+
+
+def test_many_vms_bounded_concurrency_and_few_requests(capsys, tmp_path):
+    with OvirtSimulator(delay=0.005, page_cap=100) as sim:
+        sim.add_sample_vms(300)
+        rows = ["vm,nic,profile"] + ["%s,nic1,P%d" % (name, i % 3)
+                                     for i, name in enumerate(sorted(sim.vms))]
+        path = tmp_path / "many.csv"
+        path.write_text("\n".join(rows) + "\n")
+        (tmp_path / "pw").write_text("secret")
+        conn = ["--engine-url", sim.url, "--username", "admin@internal",
+                "--password-file", str(tmp_path / "pw"), "-c", sim.ca_file]
+        sim.reset_counters()
+        code, out, _ = run(capsys, ["assign", str(path)] + conn)
+        assert code == 0
+        stats = sim.stats()
+        assert stats["update"] == 300
+        requests = sum(stats[k] for k in ("list", "get_vm", "nics", "update", "other"))
+        assert requests <= 300 * 1.05
+        assert 1 < sim.peak_in_flight <= engine_client.WINDOW
+        sim.reset_counters()
+        assert run(capsys, ["assign", str(path)] + conn)[0] == 0
+        assert sim.stats()["update"] == 0
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["assign"])
+    assert exit_info.value.code == 2
+    assert main([]) == 2
