@@ -4,7 +4,10 @@ SHELL := /bin/bash
 SYSTEM_PYTHON ?= /usr/bin/python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := python3-venv python3-lxml python3-libvirt python3-cryptography \
+# python3-pycurl, not PyPI's pycurl wheel: the wheel bundles its own libcurl,
+# OpenSSL, krb5 and libssh2, and libvirt loading the system's copies into the
+# same process segfaults (as EL hosts and engines do, use the distro's build).
+APT_PACKAGES := python3-venv python3-lxml python3-libvirt python3-cryptography python3-pycurl \
 	libvirt-clients libvirt-dev pkg-config libxml2-dev libxml2-utils libxslt1-dev \
 	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio
 PY_SOURCES := vdsm_hook_vmfex engine_tools
