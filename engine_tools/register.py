@@ -35,7 +35,7 @@ def register(versions: Optional[List[str]], engine_config_path: str, dry_run: bo
                       "  old: %s\n  new: %s\n" % (version, old or "(empty)", new))
             continue
         engine_config.set_value(version, new, engine_config_path)
-        out.write("version %s: vmfex registered (%d other properties kept)\n"
+        out.write("version %s: vmfex registered, other properties kept: %d\n"
                   % (version, new.count(";")))
     if dry_run:
         out.write("dry run: %d of %d versions would change, nothing written\n"

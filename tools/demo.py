@@ -1,5 +1,13 @@
-"""`make demo`: run the hook as VDSM would on a sample domain and show the diff."""
+"""`make demo`: the whole story, from a fresh engine to a VM NIC on a port profile.
+
+1. register the `vmfex` custom property (stand-in engine-config),
+2. assign maps from a CSV file to VMs of a simulated engine (real ovirtsdk4
+   over HTTPS to tests.ovirtsim), re-run it, export and check,
+3. the VM starts: run the hook as VDSM would on its domain XML with the map
+   the engine now holds, and show the diff.
+"""
 import difflib
+import json
 import os
 import shutil
 import subprocess
@@ -7,30 +15,121 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from engine_tools.cli import main as vmfex_engine  # noqa: E402
+from tests.fakes import ovirtsim_next_run  # noqa: E402
+from tests.ovirtsim import OvirtSimulator  # noqa: E402
+
 SAMPLE = os.path.join(ROOT, "tests", "data", "vdsm-domain.xml")
-SAMPLE_MAP = "{'00:1a:4a:16:01:b0': 'Profile1', '00:1A:4A:16:01:B1': 'Profile2',}"
+SAMPLE_CSV = os.path.join(ROOT, "tests", "data", "engine-maps.csv")
+ENGINE_CONFIG = os.path.join(ROOT, "tests", "fakes", "engine-config")
+# The three NICs of tests/data/vdsm-domain.xml.
+WEB01_NICS = [("nic1", "00:1a:4a:16:01:b0"), ("nic2", "00:1a:4a:16:01:b1"),
+              ("nic3", "00:1a:4a:16:01:57")]
 
 
-def run_hook(hook_point: str, xml_path: str, vmfex: str) -> int:
+def section(title: str) -> None:
+    print("\n== %s" % title, flush=True)
+
+
+def run_tool(*argv: str, conn: list = ()) -> int:
+    shown = [os.path.relpath(a, ROOT) if a.startswith(ROOT) else a for a in argv]
+    if conn:
+        shown.append("$CONN")
+    print("$ vmfex-engine %s" % " ".join(shown), flush=True)
+    code = vmfex_engine(list(argv) + list(conn))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    print("(exit %d)" % code, flush=True)
+    return code
+
+
+def run_hook(hook_point: str, xml_path: str, vmfex: str, vm_id: str) -> int:
     """Run the hook the way VDSM does: subprocess, temp file, environment."""
-    env = dict(os.environ, vmfex=vmfex, _hook_domxml=xml_path,
-               vmId="6b1c3f0a-7a4d-4c55-9f0e-1d2b3c4d5e6f", PYTHONPATH=ROOT)
+    env = dict(os.environ, vmfex=vmfex, _hook_domxml=xml_path, vmId=vm_id, PYTHONPATH=ROOT)
     return subprocess.call([sys.executable, "-m", "vdsm_hook_vmfex", hook_point], env=env)
 
 
-def main() -> int:
+def register_story(tmp: str) -> None:
+    section("1. register the vmfex property on the engine (stand-in engine-config)")
+    state = os.path.join(tmp, "engine-config.json")
+    with open(state, "w") as f:
+        json.dump({"values": {"UserDefinedVMProperties": {
+            "4.7": "sndbuf=^[0-9]+$", "4.8": ""}}}, f)
+    os.environ["ENGINE_CONFIG_STATE"] = state
+    print("before: 4.7 has 'sndbuf=^[0-9]+$' registered, 4.8 nothing")
+    run_tool("register", "--engine-config", ENGINE_CONFIG)
+    with open(state) as f:
+        value = json.load(f)["values"]["UserDefinedVMProperties"]["4.7"]
+    print("4.7 now: %s... (%d characters)" % (value[:40], len(value)))
+    section("1b. register again: nothing to do")
+    run_tool("register", "--engine-config", ENGINE_CONFIG)
+
+
+def assign_story(sim, tmp: str) -> list:
+    password = os.path.join(tmp, "password")
+    with open(password, "w") as f:
+        f.write(sim.password + "\n")
+    conn = ["--engine-url", sim.url, "--username", sim.username,
+            "--password-file", password, "-c", sim.ca_file]
+    print("$CONN = %s" % " ".join(conn))
+    section("2. the CSV file (%s)" % os.path.relpath(SAMPLE_CSV, ROOT))
+    with open(SAMPLE_CSV) as f:
+        sys.stdout.write(f.read())
+    section("2a. assign --dry-run: old and new map per VM, nothing written")
+    run_tool("assign", SAMPLE_CSV, "--dry-run", conn=conn)
+    section("2b. assign")
+    run_tool("assign", SAMPLE_CSV, conn=conn)
+    print("db01 custom properties now: %s" % sim.vms["db01"].custom_properties)
+    section("2c. assign again: zero updates")
+    run_tool("assign", SAMPLE_CSV, conn=conn)
+    section("2d. a typo is caught before anything is written")
+    bad = os.path.join(tmp, "typo.csv")
+    with open(bad, "w") as f:
+        f.write("vm,mac,profile\nweb02,00:1a:4a:16:01:b0:ff,Profile1\nweb03,"
+                "00:1a:4a:16:01:b0,Profile1\n")
+    run_tool("assign", bad, conn=conn)
+    section("2e. export (assigning this file back changes nothing) and check")
+    run_tool("export", conn=conn)
+    run_tool("check", conn=conn)
+    return conn
+
+
+def hook_story(sim) -> int:
+    section("3. web01 restarts: the engine applies its next-run configuration")
+    sim.set_status("web01", "down")
+    web01 = sim.vms["web01"]
+    vmfex = web01.custom_properties["vmfex"]
+    print("web01 custom properties: %s" % web01.custom_properties)
     with tempfile.TemporaryDirectory() as tmp:
         xml_path = os.path.join(tmp, "domxml")
         shutil.copy(SAMPLE, xml_path)
-        print("== VM custom property: vmfex=%s" % SAMPLE_MAP)
-        print("== before_vm_start on %s (3 NICs, 2 mapped); hook stderr:"
+        print("\n== before_vm_start on %s (3 NICs, 2 mapped); hook stderr:"
               % os.path.relpath(SAMPLE, ROOT), flush=True)
-        code = run_hook("before_vm_start", xml_path, SAMPLE_MAP)
+        code = run_hook("before_vm_start", xml_path, vmfex, web01.id)
         print("== exit code %d; the domain XML VDSM reads back, as a diff:" % code)
         with open(SAMPLE) as before, open(xml_path) as after:
             sys.stdout.writelines(difflib.unified_diff(
                 before.readlines(), after.readlines(), "before", "after"))
         return code
+
+
+def main() -> int:
+    ovirtsim_next_run.install()
+    with tempfile.TemporaryDirectory() as tmp:
+        register_story(tmp)
+        with OvirtSimulator() as sim:
+            sim.add_vm("web01", status="up", custom_properties={"sap_agent": "true"},
+                       nics=WEB01_NICS)
+            sim.add_vm("web02", status="down", nics=[("nic1", "00:1a:4a:16:02:01")])
+            sim.add_vm("db01", status="down", custom_properties={"hugepages": "1048576"},
+                       nics=[("nic1", "00:1a:4a:16:03:01"), ("nic2", "00:1a:4a:16:03:02")])
+            sim.add_sample_vms(20)
+            print("\nsimulated engine at %s: %d VMs (web01 up with the NICs of %s)"
+                  % (sim.url, len(sim.vms), os.path.relpath(SAMPLE, ROOT)))
+            assign_story(sim, tmp)
+            return hook_story(sim)
 
 
 if __name__ == "__main__":
