@@ -42,6 +42,28 @@ def libvirt_schema_errors(xml: str, kind: str) -> str:
     return "" if proc.returncode == 0 else proc.stdout.decode()
 
 
+class CallRecorder(object):
+    """Forwards to a real libvirt object, recording the methods called (also
+    on the networks and domains it returns)."""
+
+    def __init__(self, target, calls):
+        self._target = target
+        self._calls = calls
+
+    def __getattr__(self, name):
+        attr = getattr(self._target, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            self._calls.append(name)
+            result = attr(*args, **kwargs)
+            if isinstance(result, (libvirt.virNetwork, libvirt.virDomain)):
+                return CallRecorder(result, self._calls)
+            return result
+        return call
+
+
 def start_domain(conn, xml: str):
     """Define and start `xml` on the test driver: libvirt's parser decides."""
     dom = conn.defineXML(xml)

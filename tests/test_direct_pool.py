@@ -9,7 +9,7 @@ import time
 import libvirt
 import pytest
 
-from tests.conftest import DATA, ROOT, libvirt_schema_errors
+from tests.conftest import DATA, ROOT, CallRecorder, libvirt_schema_errors
 from tests.test_sysfs import ZERO, add_pci_nic, vmfex_host
 from vdsm_hook_vmfex import direct_pool
 from vdsm_hook_vmfex.direct_pool import (
@@ -49,24 +49,6 @@ def fresh():
     assert read_network(conn, "direct-pool") is None
     yield conn
     conn.close()
-
-
-class CallRecorder(object):
-    """Forwards to a real libvirt connection, recording the methods called."""
-
-    def __init__(self, target, calls):
-        self._target = target
-        self._calls = calls
-
-    def __getattr__(self, name):
-        attr = getattr(self._target, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args, **kwargs):
-            self._calls.append(name)
-            return attr(*args, **kwargs)
-        return call
 
 
 def define(conn, devices, name="direct-pool", force=False):

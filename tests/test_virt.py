@@ -2,30 +2,10 @@
 import libvirt
 import pytest
 
+from tests.conftest import CallRecorder
 from tests.domains import host_node_xml, network_xml
 from vdsm_hook_vmfex.errors import LibvirtFailure, NetworkNotReady
 from vdsm_hook_vmfex.virt import check_network_ready, open_connection, read_pool_state
-
-
-class CallRecorder(object):
-    """Forwards to a real libvirt object, recording the methods called."""
-
-    def __init__(self, target, calls):
-        self._target = target
-        self._calls = calls
-
-    def __getattr__(self, name):
-        attr = getattr(self._target, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args, **kwargs):
-            self._calls.append(name)
-            result = attr(*args, **kwargs)
-            if isinstance(result, (libvirt.virNetwork, libvirt.virDomain)):
-                return CallRecorder(result, self._calls)
-            return result
-        return call
 
 
 def open_node(tmp_path, body):

@@ -447,6 +447,20 @@ def _describe_steps(steps: "List[str]", names: dict) -> str:
     return ", ".join(names[step] for step in steps)
 
 
+def _report_dry_run(plan, action: str, force: bool, nothing_to_do: str) -> int:
+    """Say what `plan` would do, or why it would be refused; change nothing."""
+    if not plan.steps:
+        _progress("dry run: network %r %s" % (plan.name, nothing_to_do))
+        return EXIT_OK
+    _progress("dry run: would %s on network %r"
+              % (_describe_steps(plan.steps, STEP_TODO), plan.name))
+    reason = refusal(plan, action, force)
+    if reason:
+        _progress("dry run: would refuse: " + reason)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def _run_define(args, settings, conn) -> int:
     from vdsm_hook_vmfex.lock import hold_lock
     devices = args.devices
@@ -455,16 +469,7 @@ def _run_define(args, settings, conn) -> int:
         for warning in shared_warnings(plan):
             _progress("warning: " + warning)
         sys.stdout.write(plan.xml)
-        if not plan.steps:
-            _progress("dry run: network %r is unchanged" % plan.name)
-        else:
-            _progress("dry run: would %s on network %r"
-                      % (_describe_steps(plan.steps, STEP_TODO), plan.name))
-        reason = refusal(plan, "change", args.force)
-        if reason:
-            _progress("dry run: would refuse: " + reason)
-            return EXIT_FAILED
-        return EXIT_OK
+        return _report_dry_run(plan, "change", args.force, "is unchanged")
     with hold_lock(settings.lock_path, on_wait=_progress):
         plan = plan_define(conn, args.network, devices)
         apply_plan(conn, plan, args.force, "change")
@@ -483,16 +488,8 @@ def _run_remove(args, settings, conn) -> int:
     from vdsm_hook_vmfex.lock import hold_lock
     if args.dry_run:
         plan = plan_remove(conn, args.network)
-        if not plan.steps:
-            _progress("dry run: network %r is not defined; nothing to remove" % plan.name)
-            return EXIT_OK
-        _progress("dry run: would %s on network %r"
-                  % (_describe_steps(plan.steps, STEP_TODO), plan.name))
-        reason = refusal(plan, "remove", args.force)
-        if reason:
-            _progress("dry run: would refuse: " + reason)
-            return EXIT_FAILED
-        return EXIT_OK
+        return _report_dry_run(plan, "remove", args.force,
+                               "is not defined; nothing to remove")
     with hold_lock(settings.lock_path, on_wait=_progress):
         plan = plan_remove(conn, args.network)
         apply_plan(conn, plan, args.force, "remove")
