@@ -79,7 +79,7 @@ def _apply(connection, plan, out: TextIO, err: TextIO) -> int:
     def report(change: Change, error) -> None:
         progress.step()
         if error is None:
-            out.write("%s: changed, %s\n" % (change.vm.name, _when(change)))
+            progress.print_line(out, "%s: changed, %s\n" % (change.vm.name, _when(change)))
 
     try:
         failed = engine_client.apply_changes(connection, plan.changes, report)

@@ -19,7 +19,21 @@ class Progress(object):
 
     def step(self) -> None:
         self.done += 1
-        if self.enabled and (self.done == self.total or self.done % 10 == 0):
+        if self.done == self.total or self.done % 10 == 0:
+            self._draw()
+
+    def print_line(self, out: TextIO, line: str) -> None:
+        """Write a result line to `out` without tearing the bar on a terminal."""
+        if self.enabled:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+        out.write(line)
+        if self.enabled and self.done:
+            out.flush()
+            self._draw()
+
+    def _draw(self) -> None:
+        if self.enabled:
             filled = _WIDTH * self.done // self.total
             self.stream.write("\r%s [%s%s] %d/%d" % (self.label, "#" * filled,
                                                    "." * (_WIDTH - filled),
