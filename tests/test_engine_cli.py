@@ -234,3 +234,19 @@ def test_usage_errors_exit_2(capsys):
         main(["assign"])
     assert exit_info.value.code == 2
     assert main([]) == 2
+
+
+def test_missing_column_stops_before_contacting_the_engine(sim, conn, csv_file, capsys):
+    code, _, err = run(capsys, ["assign", csv_file("vm,profile\nweb01,P1\n")] + conn)
+    assert code == 1
+    assert "maps.csv:1: header 'vm,profile': missing column mac or nic" in err
+    assert sim.stats() == dict(sim.stats(), list=0, update=0, sso=0)
+
+
+def test_bad_mac_and_unknown_vm_are_reported_together(sim, conn, csv_file, capsys):
+    text = "vm,mac,profile\nweb01,00:1a:4a:16:01:b0:ff,P1\nghost,%s,P1\n" % MAC_A
+    code, _, err = run(capsys, ["assign", csv_file(text)] + conn)
+    assert code == 1
+    assert "maps.csv:2: invalid MAC '00:1a:4a:16:01:b0:ff'" in err
+    assert "maps.csv:3: VM 'ghost' not found in the engine" in err
+    assert sim.stats()["update"] == 0

@@ -88,12 +88,34 @@ def test_every_canonical_value_matches(mapping):
     assert accepted(format_vmfex_map(mapping))
 
 
+TOKENS = ["{", "}", "'", '"', " ", ",", ":", "-", "00:1a:4a:16:01:b0", "00-1A-4A-16-01-B0",
+          "00:1a:4a:16:01", ":b0", "P1", "a b", "x" * 30, "_.:-", ";", "\\"]
+
+
+def hook_accepts(value):
+    try:
+        parse_vmfex_map(value)
+        return True
+    except VmfexError as e:
+        return "mapped twice" in str(e)  # beyond a regex: the hook alone refuses it
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=14).map("".join))
+def test_regex_and_hook_agree_on_one_line_values(value):
+    # Values users can type in the engine's one-line field (spaces, no tabs or
+    # newlines, not empty): the regex accepts exactly what the hook accepts.
+    if value.strip():
+        assert accepted(value) == hook_accepts(value), value
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="{}'\" :,-0123456789abAB_.xyz", max_size=60))
-def test_what_the_regex_accepts_the_hook_accepts(value):
-    if accepted(value):
-        try:
-            parse_vmfex_map(value)
-        except VmfexError as e:
-            # Only a MAC mapped twice to two profiles is beyond a regex.
-            assert "mapped twice" in str(e)
+@given(st.builds(lambda mapping, quote, space, comma: "{%s%s%s}" % (
+    space, (", " + space).join("%s%s%s:%s%s%s%s" % (quote, mac.upper(), quote, space,
+                                                    quote, profile, quote)
+                               for mac, profile in sorted(mapping.items())),
+    "," if comma else ""),
+    st.dictionaries(MACS, PROFILES, min_size=1, max_size=4), st.sampled_from("'\""),
+    st.sampled_from(["", " ", "   "]), st.booleans()))
+def test_typed_variants_match(value):
+    assert accepted(value) and hook_accepts(value)
