@@ -22,15 +22,17 @@ def _run(path: str, args: List[str]) -> str:
     command = [path] + args
     shown = " ".join(command)
     try:
+        # stderr apart: warnings there (e.g. from the JVM) must not end up
+        # in a value that is written back.
         done = subprocess.run(command, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               universal_newlines=True)
     except OSError as e:
         raise EngineConfigError("cannot run %r: %s (run this on the engine "
                                 "machine or give --engine-config PATH)"
                                 % (shown, e.strerror or e)) from None
     if done.returncode != 0:
-        output = " ".join(done.stdout.split()) or "no output"
+        output = " ".join((done.stdout + " " + done.stderr).split()) or "no output"
         raise EngineConfigError("%r failed with exit code %d: %s"
                                 % (shown, done.returncode, output))
     return done.stdout

@@ -133,6 +133,13 @@ def test_failing_engine_config_shows_command_and_output(state, capsys, monkeypat
     assert "cannot connect to the database" in err
 
 
+def test_warnings_on_stderr_do_not_end_up_in_the_value(state, capsys, monkeypatch):
+    state.write({"4.7": SNDBUF})
+    monkeypatch.setenv("ENGINE_CONFIG_WARN", "Picked up _JAVA_OPTIONS: -Xmx1g")
+    assert run(capsys)[0] == 0
+    assert state()["values"][KEY]["4.7"] == SNDBUF + ";" + OURS
+
+
 def test_unknown_version_fails_cleanly(state, capsys):
     state.write({"4.7": ""})
     code, _, err = run(capsys, "--cver", "9.9")
