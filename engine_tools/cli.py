@@ -9,7 +9,7 @@ from vdsm_hook_vmfex.version import __version__
 
 EPILOG = """\
 examples:
-  vmfex-engine register                      # every cluster version, then restart
+  vmfex-engine register --restart            # every cluster version, restart engine
   vmfex-engine register --cver 4.7 --dry-run
   vmfex-engine assign maps.csv --engine-url https://engine.example.com \\
       --username admin@internal --password-file ~/.engine-pw --dry-run
@@ -39,7 +39,7 @@ def _connection_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--username", metavar="USER", help="e.g. admin@internal")
     group.add_argument("--password-file", metavar="FILE",
                        help="file whose first line is the password")
-    group.add_argument("-c", "--ca-file", metavar="PEM",
+    group.add_argument("-c", "--ca-file", "--cafile", dest="ca_file", metavar="PEM",
                        help="CA certificate of the engine (default: system CAs)")
     group.add_argument("--insecure", action="store_true",
                        help="do not verify the engine's TLS certificate (unsafe)")
