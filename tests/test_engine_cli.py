@@ -72,7 +72,10 @@ def test_assign_keeps_other_properties_and_uses_next_run(sim, conn, csv_file, ca
     assert (stats["list"], stats["nics"], stats["get_vm"], stats["update"]) == (1, 0, 0, 2)
     search = sim.requests[0][2]["search"]
     assert "db01" not in search and "web03" not in search
+    # VMs the file does not name are never touched
     assert sim.vms["db01"].next_run_properties is None
+    assert sim.vms["db01"].custom_properties == {"other": "y"}
+    assert sim.vms["web03"].custom_properties == {"vmfex": EXISTING, "x": "1"}
 
 
 def test_rerun_makes_no_update(sim, conn, csv_file, capsys):
