@@ -22,7 +22,6 @@ import ovirtsdk4  # noqa: E402
 import ovirtsdk4.types as types  # noqa: E402
 
 from engine_tools.cli import main as vmfex_engine  # noqa: E402
-from tests.fakes import ovirtsim_next_run  # noqa: E402
 from tests.ovirtsim import OvirtSimulator  # noqa: E402
 
 VMS = 5000
@@ -71,7 +70,6 @@ def run_tool(argv) -> float:
 
 
 def main() -> int:
-    ovirtsim_next_run.install()
     print("== simulator: %d VMs x %d NICs, %d ms per API request, page cap 100"
           % (VMS, NICS, DELAY * 1000), flush=True)
     with OvirtSimulator(delay=DELAY, page_cap=100) as sim, \

@@ -6,10 +6,7 @@ import pytest
 
 from engine_tools import engine_client
 from engine_tools.cli import main
-from tests.fakes import ovirtsim_next_run
 from tests.ovirtsim import OvirtSimulator
-
-ovirtsim_next_run.install()
 
 MAC_A, MAC_B = "00:1a:4a:16:01:b0", "00:1a:4a:16:01:b1"
 MAC_C, MAC_D = "00:1a:4a:16:02:01", "00:1a:4a:16:03:01"

@@ -187,9 +187,11 @@ def test_next_run_on_running_vm(sim, conn):
     service = conn.system_service().vms_service().vm_service(vm.id)
     new = [types.CustomProperty(name="other", value="x"),
            types.CustomProperty(name="vmfex", value="profile1")]
+    assert service.get().next_run_configuration_exists is False
     reply = service.update(types.Vm(custom_properties=new), next_run=True)
     assert sim.requests[-1][2] == {"next_run": "true"}
     assert props(reply) == {"other": "x"}
+    assert service.get().next_run_configuration_exists is True
     assert vm.custom_properties == {"other": "x"}
     assert vm.next_run_properties == {"other": "x", "vmfex": "profile1"}
     assert props(service.get()) == {"other": "x"}
@@ -199,6 +201,7 @@ def test_next_run_on_running_vm(sim, conn):
     sim.set_status("web01", "down")
     assert vm.custom_properties == {"other": "x", "vmfex": "profile1"}
     assert vm.next_run_properties is None
+    assert service.get().next_run_configuration_exists is False
     # On a VM that is down, next_run applies at once.
     service.update(types.Vm(custom_properties=[]), next_run=True)
     assert not vm.custom_properties

@@ -18,7 +18,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from engine_tools.cli import main as vmfex_engine  # noqa: E402
-from tests.fakes import ovirtsim_next_run  # noqa: E402
 from tests.ovirtsim import OvirtSimulator  # noqa: E402
 
 SAMPLE = os.path.join(ROOT, "tests", "data", "vdsm-domain.xml")
@@ -116,7 +115,6 @@ def hook_story(sim) -> int:
 
 
 def main() -> int:
-    ovirtsim_next_run.install()
     with tempfile.TemporaryDirectory() as tmp:
         register_story(tmp)
         with OvirtSimulator() as sim:

@@ -276,6 +276,9 @@ def _vm_element(parent, vm, follow_nics=False, properties=None):
     _sub(el, "name", vm.name)
     _sub(el, "link", href="%s/nics" % href, rel="nics")
     _sub(el, "status", vm.status)
+    # The engine marks every VM whose next start has pending changes.
+    _sub(el, "next_run_configuration_exists",
+         "true" if vm.next_run_properties is not None else "false")
     props = vm.custom_properties if properties is None else properties
     if props:
         cps = _sub(el, "custom_properties")
