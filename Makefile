@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 # same process segfaults (as EL hosts and engines do, use the distro's build).
 APT_PACKAGES := python3-venv python3-lxml python3-libvirt python3-cryptography python3-pycurl \
 	libvirt-clients libvirt-dev pkg-config libxml2-dev libxml2-utils libxslt1-dev \
-	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio
+	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio gcc python3-dev
 PY_SOURCES := vdsm_hook_vmfex engine_tools
 LINT_PATHS := vdsm_hook_vmfex engine_tools tests tools bench
 
