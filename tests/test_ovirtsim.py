@@ -265,7 +265,6 @@ def test_futures_run_concurrently():
         with connect(sim, connections=4) as conn:
             conn.authenticate()
             service = conn.system_service().vms_service()
-            started = time.monotonic()
             futures = [
                 service.vm_service(vm.id).update(
                     types.Vm(custom_properties=[
@@ -273,10 +272,10 @@ def test_futures_run_concurrently():
                     wait=False)
                 for vm in sim.vms.values()]
             replies = [f.wait() for f in futures]
-            elapsed = time.monotonic() - started
-        assert elapsed < 1.2, elapsed
         assert [props(r) for r in replies] == [{"vmfex": "p1"}] * 8
-        assert sim.peak_in_flight > 1
+        # Overlap shown by the server's own count, not by wall-clock time:
+        # several requests in flight at once, never more than connections=4.
+        assert 1 < sim.peak_in_flight <= 4
         assert sim.stats()["update"] == 8
         for vm in sim.vms.values():
             if vm.running:

@@ -1,6 +1,5 @@
 """The `vmfex` map parser and the MAC/profile rules."""
 import json
-import time
 
 import pytest
 from hypothesis import given
@@ -84,10 +83,9 @@ def test_error_types_say_what_was_wrong():
 def test_oversized_and_deeply_nested_values_fail_fast():
     with pytest.raises(InvalidMap, match="at most %d" % MAX_MAP_LENGTH):
         parse_vmfex_map("{" + " " * MAX_MAP_LENGTH + "}")
-    start = time.perf_counter()
-    with pytest.raises(InvalidMap):
+    # No recursion into nested braces: the second '{' is already refused.
+    with pytest.raises(InvalidMap, match="at character 2, found '{"):
         parse_vmfex_map("{" * (MAX_MAP_LENGTH - 1))
-    assert time.perf_counter() - start < 5  # no recursion, no quadratic blow-up
 
 
 def test_profile_length_limit_is_the_kernels():
