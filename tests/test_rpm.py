@@ -322,8 +322,12 @@ def run_installed_hook(host_root, tmp_path, point, xml, **env):
     xml_path = tmp_path / "domxml"
     xml_path.write_bytes(xml)
     launcher = os.path.join(host_root, HOOKS.lstrip("/"), point, "50_vmfex")
+    # The shipped vmfex.conf, with the lock moved out of the machine's /run.
+    conf = tmp_path / "vmfex.conf"
+    with open(os.path.join(host_root, "etc/vdsm/vmfex.conf")) as shipped:
+        conf.write_text(shipped.read() + "\nlock_file = %s\n" % (tmp_path / "hook-vmfex.lock"))
     environ = installed_env(host_root, _hook_domxml=str(xml_path), vmfex=MAP, vmId=VM_ID,
-                            VMFEX_CONF=os.path.join(host_root, "etc/vdsm/vmfex.conf"), **env)
+                            VMFEX_CONF=str(conf), **env)
     proc = run([launcher], env=environ, cwd=str(tmp_path), timeout=60)
     return proc, xml_path.read_bytes()
 
