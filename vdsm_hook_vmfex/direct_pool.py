@@ -235,12 +235,13 @@ class PoolStatus(object):
 
 def pool_status(conn, name: str) -> PoolStatus:
     """Everything `status` reports, read from libvirt."""
-    from vdsm_hook_vmfex.virt import check_network_ready, list_network_users, read_network
+    from vdsm_hook_vmfex.virt import list_network_users, read_network, require_ready
     current = read_network(conn, name)
     users = list_network_users(conn, name)
     reason = None
     try:
-        check_network_ready(conn, name, 1)
+        require_ready(name, current is not None, bool(current and current.active),
+                      current.live if current else None)
     except NetworkNotReady as err:
         reason = str(err)
     warnings = []

@@ -75,39 +75,50 @@ def read_pool_state(network_xml: str) -> PoolState:
     return PoolState(forward.get("mode"), devices, busy)
 
 
-def check_network_ready(conn, name: str, nics_needed: int = 1) -> PoolState:
-    """Raise NetworkNotReady unless `name` is an active passthrough network with
-    at least `nics_needed` free devices. Three libvirt calls, whatever runs."""
-    import libvirt
+def _failure(what: str, name: str, err) -> LibvirtFailure:
+    return LibvirtFailure("cannot %s libvirt network %r: %s"
+                          % (what, name, err.get_error_message()))
+
+
+def require_ready(name: str, defined: bool, active: bool, live: "Optional[PoolState]",
+                  nics_needed: int = 1) -> PoolState:
+    """The rule for serving VM-FEX NICs, on what libvirt said: an active
+    passthrough network with `nics_needed` free devices. Raises NetworkNotReady."""
     fix = "run 'vmfex-direct-pool define' on this host"
+    if not defined:
+        raise NetworkNotReady("libvirt network %r is not defined on this host: %s"
+                              % (name, fix))
+    if not active or live is None:
+        raise NetworkNotReady("libvirt network %r is defined but not active: %s"
+                              % (name, fix))
+    if live.mode != "passthrough":
+        raise NetworkNotReady("libvirt network %r has forward mode %r, expected "
+                              "'passthrough' over the VM-FEX vNICs: %s"
+                              % (name, live.mode, fix))
+    if len(live.free) < nics_needed:
+        raise NetworkNotReady(
+            "libvirt network %r has %d free VM-FEX vNIC(s) of %d, this VM needs "
+            "%d: free vNICs on this host or choose another host"
+            % (name, len(live.free), len(live.devices), nics_needed))
+    return live
+
+
+def check_network_ready(conn, name: str, nics_needed: int = 1) -> PoolState:
+    """require_ready() on network `name`, read in three libvirt calls whatever
+    runs on the host."""
+    import libvirt
     try:
         net = conn.networkLookupByName(name)
     except libvirt.libvirtError as err:
         if err.get_error_code() == libvirt.VIR_ERR_NO_NETWORK:
-            raise NetworkNotReady("libvirt network %r is not defined on this host: "
-                                  "%s" % (name, fix)) from None
-        raise LibvirtFailure("cannot look up libvirt network %r: %s"
-                             % (name, err.get_error_message())) from None
+            return require_ready(name, False, False, None, nics_needed)
+        raise _failure("look up", name, err) from None
     try:
-        active = net.isActive()
-        xml = net.XMLDesc(0) if active else ""
+        active = bool(net.isActive())
+        live = read_pool_state(net.XMLDesc(0)) if active else None
     except libvirt.libvirtError as err:
-        raise LibvirtFailure("cannot read libvirt network %r: %s"
-                             % (name, err.get_error_message())) from None
-    if not active:
-        raise NetworkNotReady("libvirt network %r is defined but not active: %s"
-                              % (name, fix))
-    state = read_pool_state(xml)
-    if state.mode != "passthrough":
-        raise NetworkNotReady("libvirt network %r has forward mode %r, expected "
-                              "'passthrough' over the VM-FEX vNICs: %s"
-                              % (name, state.mode, fix))
-    if len(state.free) < nics_needed:
-        raise NetworkNotReady(
-            "libvirt network %r has %d free VM-FEX vNIC(s) of %d, this VM needs "
-            "%d: free vNICs on this host or choose another host"
-            % (name, len(state.free), len(state.devices), nics_needed))
-    return state
+        raise _failure("read", name, err) from None
+    return require_ready(name, True, active, live, nics_needed)
 
 
 # --- For `vmfex-direct-pool`: never on the hook's path. ---------------------
@@ -124,11 +135,6 @@ class NetworkInfo(object):
         self.autostart = autostart
         self.config = config  # the definition the next start uses
         self.live = live  # the running network, None when inactive
-
-
-def _failure(what: str, name: str, err) -> LibvirtFailure:
-    return LibvirtFailure("cannot %s libvirt network %r: %s"
-                          % (what, name, err.get_error_message()))
 
 
 def _config_xml(net) -> str:
@@ -158,14 +164,13 @@ def read_network(conn, name: str) -> Optional[NetworkInfo]:
         active = bool(net.isActive())
         autostart = bool(net.autostart()) if persistent else False
         live_xml = net.XMLDesc(0) if active else None
-        config_xml = _config_xml(net) if persistent and active else live_xml
-        if config_xml is None:
-            config_xml = net.XMLDesc(0)
+        # A transient network is always active: its live XML is its definition.
+        config_xml = _config_xml(net) if persistent else live_xml
         uuid = net.UUIDString()
     except libvirt.libvirtError as err:
         raise _failure("read", name, err) from None
     return NetworkInfo(name, uuid, persistent, active, autostart,
-                       read_pool_state(config_xml or "<network/>"),
+                       read_pool_state(config_xml),
                        read_pool_state(live_xml) if live_xml else None)
 
 
