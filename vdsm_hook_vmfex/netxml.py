@@ -70,11 +70,11 @@ def nics_on_network(domain_xml: str, network: str) -> "List[NicOnNetwork]":
     <interface type='network'> on a passthrough network shows its actual
     type, 'direct', and keeps <source network='NAME' dev=... mode=...>.
     """
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    root = etree.fromstring(domain_xml.encode("utf-8"), parser)
+    from vdsm_hook_vmfex.domxml import find_interfaces, parse_xml
+    root = parse_xml(domain_xml.encode("utf-8"))
     domain = root.findtext("name") or "?"
     found = []
-    for iface in root.findall("devices/interface"):
+    for iface in find_interfaces(root):
         source = iface.find("source")
         if source is None or source.get("network") != network:
             continue
