@@ -53,17 +53,12 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
         return 0
     plan = None
     if rows:
-        connection = engine_client.connect(options)
-        try:
+        with engine_client.session(options) as connection:
             vms = engine_client.read_vms(connection, sorted({row.vm for row in rows}))
             plan = plan_assign(rows, vms, merge)
             problems = sorted(problems + plan.problems, key=lambda p: p.line)
             if not problems and not dry_run:
                 return _apply(connection, plan, out, err)
-        except engine_client.ovirtsdk4.Error as e:
-            raise engine_client.engine_error(e, options) from None
-        finally:
-            engine_client.close(connection)
     if problems:
         for problem in problems:
             err.write("error: %s\n" % format_problem(source, problem))

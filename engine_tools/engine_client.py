@@ -10,6 +10,7 @@ import math
 import os
 import sys
 from collections import deque, namedtuple
+from contextlib import contextmanager
 from typing import Callable, Dict, Iterable, Iterator, List, Optional
 
 import ovirtsdk4
@@ -109,6 +110,19 @@ def connect(options: Options) -> "ovirtsdk4.Connection":
         url=options.url, username=options.username, password=options.password,
         ca_file=options.ca_file, insecure=options.insecure,
         connections=WINDOW, pipeline=0)
+
+
+@contextmanager
+def session(options: Options) -> Iterator["ovirtsdk4.Connection"]:
+    """A connection for the `with` block: SDK errors (login, reads, a dropped
+    connection) come out as one-line EngineErrors; it logs out at the end."""
+    connection = connect(options)
+    try:
+        yield connection
+    except ovirtsdk4.Error as e:
+        raise engine_error(e, options) from None
+    finally:
+        close(connection)
 
 
 def close(connection) -> None:

@@ -1,9 +1,7 @@
 """`export` and `check`: read-only views of the maps the engine holds (pure)."""
 from typing import Dict, List
 
-from engine_tools.plan import VmState, vmfex_value
-from vdsm_hook_vmfex.errors import VmfexError
-from vdsm_hook_vmfex.vmfex_map import parse_vmfex_map
+from engine_tools.plan import VmState, current_map
 
 CSV_HEADER = "vm,mac,profile"
 
@@ -22,14 +20,12 @@ def export_lines(vms: Dict[str, VmState]) -> List[str]:
     """
     lines = [CSV_HEADER]
     for name in sorted(vms):
-        text = vmfex_value(vms[name])
+        text, mapping, problem = current_map(vms[name])
         if text is None:
             continue
-        try:
-            mapping = parse_vmfex_map(text)
-        except VmfexError as e:
+        if problem:
             lines.append("# %s: not exported, its vmfex value is invalid: %s"
-                         % (name, " ".join(str(e).split())))
+                         % (name, " ".join(problem.split())))
             continue
         for mac in sorted(mapping):
             lines.append(",".join(_csv_field(field) for field in (name, mac, mapping[mac])))
@@ -42,13 +38,11 @@ def check_problems(vms: Dict[str, VmState]) -> List[str]:
     owners = {}  # mac -> [vm names]
     for name in sorted(vms):
         vm = vms[name]
-        text = vmfex_value(vm)
+        text, mapping, problem = current_map(vm)
         if text is None:
             continue
-        try:
-            mapping = parse_vmfex_map(text)
-        except VmfexError as e:
-            problems.append("VM %r: the hook would refuse to start it: %s" % (name, e))
+        if problem:
+            problems.append("VM %r: the hook would refuse to start it: %s" % (name, problem))
             continue
         nic_macs = {mac for _, mac in vm.nics}
         for mac in sorted(mapping):

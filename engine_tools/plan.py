@@ -77,7 +77,7 @@ def plan_assign(rows: List[Row], vms: Dict[str, VmState], merge: bool) -> Plan:
         if vm is None:
             problems.append(Problem(row.line, "VM %r not found in the engine" % row.vm))
             continue
-        old_map = _current_map(vm)[1] or {}
+        old_map = current_map(vm)[1] or {}
         mac, problem = _resolve(row, vm, old_map)
         if problem:
             problems.append(Problem(row.line, problem))
@@ -92,7 +92,7 @@ def plan_assign(rows: List[Row], vms: Dict[str, VmState], merge: bool) -> Plan:
     changes, unchanged = [], []
     for name in sorted(by_vm):
         vm = vms[name]
-        old_text, old_map, old_problem = _current_map(vm)
+        old_text, old_map, old_problem = current_map(vm)
         if merge and old_problem:
             first_line = min(line for line, _ in by_vm[name].values())
             problems.append(Problem(first_line, "VM %r: its current vmfex value cannot "
@@ -115,7 +115,7 @@ def plan_assign(rows: List[Row], vms: Dict[str, VmState], merge: bool) -> Plan:
     return Plan(changes, unchanged, problems)
 
 
-def _current_map(vm: VmState):
+def current_map(vm: VmState):
     """(value, map or None, problem or None) of the VM's current vmfex value."""
     text = vmfex_value(vm)
     if text is None:

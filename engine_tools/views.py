@@ -3,17 +3,13 @@ from typing import Optional, TextIO
 
 from engine_tools import engine_client
 from engine_tools.inventory import check_problems, export_lines
+from engine_tools.plan import vmfex_value
 from vdsm_hook_vmfex.errors import VmfexError
 
 
 def _read_all(options: engine_client.Options):
-    connection = engine_client.connect(options)
-    try:
+    with engine_client.session(options) as connection:
         return engine_client.read_vms(connection)
-    except engine_client.ovirtsdk4.Error as e:
-        raise engine_client.engine_error(e, options) from None
-    finally:
-        engine_client.close(connection)
 
 
 def export(output: Optional[str], options: engine_client.Options, out: TextIO,
@@ -42,7 +38,7 @@ def check(options: engine_client.Options, out: TextIO) -> int:
     problems = check_problems(vms)
     for problem in problems:
         out.write(problem + "\n")
-    mapped = sum(1 for vm in vms.values() if any(n == "vmfex" for n, _ in vm.properties))
+    mapped = sum(1 for vm in vms.values() if vmfex_value(vm) is not None)
     out.write("%d problem(s) in the maps of %d VMs (%d VMs read)\n"
               % (len(problems), mapped, len(vms)))
     return 1 if problems else 0
