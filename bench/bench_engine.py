@@ -1,6 +1,6 @@
 """`make bench-engine`: vmfex-engine assign against a busy simulated engine.
 
-One run, in one process: tests.ovirtsim holding 5,000 VMs with 2 NICs each,
+One run, in one process: tests.engine.ovirtsim holding 5,000 VMs with 2 NICs each,
 answering every API request 20 ms late. Measured:
   1. requests per changed VM on the first apply, pages included (goal <= 1.05)
   2. updates on the re-run (goal 0)
@@ -22,7 +22,7 @@ import ovirtsdk4  # noqa: E402
 import ovirtsdk4.types as types  # noqa: E402
 
 from engine_tools.cli import main as vmfex_engine  # noqa: E402
-from tests.ovirtsim import OvirtSimulator  # noqa: E402
+from tests.engine.ovirtsim import OvirtSimulator  # noqa: E402
 
 VMS = 5000
 NICS = 2

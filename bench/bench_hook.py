@@ -21,7 +21,7 @@ from tests.domains import domain_xml, host_node_xml  # noqa: E402
 
 # The interpreter hosts run hooks with (the launchers' shebang).
 HOST_PYTHON = "/usr/bin/python3"
-LAUNCHER = "from vdsm_hook_vmfex.hook import launch; launch(__file__)\n"
+LAUNCHER = "from vdsm_hook_vmfex.hook.main import launch; launch(__file__)\n"
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))
 
 
@@ -84,7 +84,7 @@ def main() -> int:
 def bench_network_check(tmp):
     import libvirt
 
-    from vdsm_hook_vmfex.virt import check_network_ready
+    from vdsm_hook_vmfex.hook.virt import check_network_ready
 
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     medians = []

@@ -1,13 +1,37 @@
 """`vmfex-engine assign`: set the vmfex maps of the VMs a CSV file names."""
+import argparse
 import sys
 from typing import List, TextIO
 
 from engine_tools import engine_client
 from engine_tools.csv_rows import decode, format_problem, parse_rows
+from engine_tools.options import CONNECTION_HELP, add_connection_arguments, connection_options
 from engine_tools.plan import Change, plan_assign
 from engine_tools.progress import Progress
-from vdsm_hook_vmfex.errors import VmfexError
-from vdsm_hook_vmfex.vmfex_map import format_vmfex_map
+from vdsm_hook_vmfex.common.cli import add_command
+from vdsm_hook_vmfex.common.errors import VmfexError
+from vdsm_hook_vmfex.common.vmfex_map import format_vmfex_map
+
+
+def add_parser(subparsers) -> None:
+    parser = add_command(
+        subparsers, "assign", help="set the vmfex maps of the VMs a CSV file names",
+        description="Each VM named in FILE gets exactly its rows as its vmfex map "
+                    "(--merge: rows are merged in, an empty profile removes a MAC). "
+                    "Every row is checked before anything is written.",
+        epilog="CSV: header vm,mac,profile or vm,nic,profile\n" + CONNECTION_HELP)
+    parser.add_argument("file", metavar="FILE.csv", help="CSV file, '-' for stdin")
+    parser.add_argument("--merge", action="store_true",
+                        help="merge rows into the current maps instead of replacing them")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print old and new map per VM, write nothing")
+    add_connection_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return assign(args.file, args.merge, args.dry_run, connection_options(args),
+                  sys.stdout, sys.stderr)
 
 
 def read_source(path: str) -> str:

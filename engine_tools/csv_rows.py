@@ -7,8 +7,8 @@ import csv
 from collections import namedtuple
 from typing import List, Tuple
 
-from vdsm_hook_vmfex.errors import VmfexError
-from vdsm_hook_vmfex.rules import check_profile, normalize_mac
+from vdsm_hook_vmfex.common.errors import VmfexError
+from vdsm_hook_vmfex.common.rules import check_profile, normalize_mac
 
 #: kind is "mac" (key: normalized MAC) or "nic" (key: vNIC name);
 #: profile "" (only with --merge) removes the MAC from the map.

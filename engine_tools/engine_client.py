@@ -11,13 +11,13 @@ import os
 import sys
 from collections import deque, namedtuple
 from contextlib import contextmanager
-from typing import Callable, Dict, Iterable, Iterator, List, Optional
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import ovirtsdk4
 import ovirtsdk4.types as types
 
 from engine_tools.plan import Change, VmState
-from vdsm_hook_vmfex.errors import VmfexError
+from vdsm_hook_vmfex.common.errors import VmfexError
 
 API_PATH = "/ovirt-engine/api"
 CONFIG_FILE = "~/.config/ovirt.conf"
@@ -203,18 +203,20 @@ def _search_term(name: str) -> str:
     return 'name="%s"' % name
 
 
-def name_searches(names: List[str]) -> List[str]:
-    """`name=a or name=b ...` queries covering `names`, bounded in size."""
-    searches, terms, length = [], [], 0
+def name_searches(names: List[str]) -> List[Tuple[str, List[str]]]:
+    """(`name=a or name=b ...` query, the names it asks for) covering `names`,
+    each query bounded in size."""
+    searches, terms, batch, length = [], [], [], 0
     for name in sorted(set(names)):
         term = _search_term(name)
         if terms and (len(terms) >= NAMES_PER_SEARCH or length + len(term) > SEARCH_CHARS):
-            searches.append(" or ".join(terms))
-            terms, length = [], 0
+            searches.append((" or ".join(terms), batch))
+            terms, batch, length = [], [], 0
         terms.append(term)
+        batch.append(name)
         length += len(term) + 4
     if terms:
-        searches.append(" or ".join(terms))
+        searches.append((" or ".join(terms), batch))
     return searches
 
 
@@ -255,14 +257,15 @@ def _read_all(vms_service, total: int) -> List["types.Vm"]:
 def _read_named(vms_service, names: List[str]) -> List["types.Vm"]:
     wanted = set(names)
     found = []
-    for search, page, error in run_windowed(
-            (s, _list_start(vms_service, s, NAMES_PER_SEARCH)) for s in name_searches(names)):
+    for (search, batch), page, error in run_windowed(
+            ((s, batch), _list_start(vms_service, s, NAMES_PER_SEARCH))
+            for s, batch in name_searches(names)):
         if error is not None:
             raise error
         found.extend(vm for vm in page if vm.name in wanted)
         # A page holds at most NAMES_PER_SEARCH VMs, but a server cap could
         # cut it: read further pages only while names are missing.
-        missing = set(search_names(search)) - {vm.name for vm in page}
+        missing = set(batch) - {vm.name for vm in page}
         number = 1
         while missing and page:
             number += 1
@@ -271,11 +274,6 @@ def _read_named(vms_service, names: List[str]) -> List["types.Vm"]:
             found.extend(vm for vm in page if vm.name in wanted)
             missing -= {vm.name for vm in page}
     return found
-
-
-def search_names(search: str) -> List[str]:
-    """The names of a query built by name_searches."""
-    return [term[5:].strip('"') for term in search.split(" or ")]
 
 
 def read_vms(connection, names: Optional[List[str]] = None) -> Dict[str, VmState]:
@@ -305,6 +303,12 @@ def read_vms(connection, names: Optional[List[str]] = None) -> Dict[str, VmState
     if names is not None:
         vms = {name: vm for name, vm in vms.items() if name in set(names)}
     return _with_next_run(vms_service, vms)
+
+
+def read_all_vms(options: Options) -> Dict[str, VmState]:
+    """Every VM of the engine, in one session (export and check)."""
+    with session(options) as connection:
+        return read_vms(connection)
 
 
 def _with_next_run(vms_service, vms: Dict[str, "types.Vm"]) -> Dict[str, VmState]:

@@ -8,7 +8,7 @@ it is always given).
 import subprocess
 from typing import List
 
-from vdsm_hook_vmfex.errors import VmfexError
+from vdsm_hook_vmfex.common.errors import VmfexError
 
 KEY = "UserDefinedVMProperties"
 DEFAULT_PATH = "engine-config"

@@ -1,5 +1,5 @@
 """`export` and `check`: read-only views of the maps the engine holds (pure)."""
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 from engine_tools.plan import VmState, current_map
 
@@ -12,13 +12,15 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def export_lines(vms: Dict[str, VmState]) -> List[str]:
-    """CSV lines (no newlines) for every VM with a vmfex map, sorted.
+def export_lines(vms: Dict[str, VmState]) -> Tuple[List[str], int]:
+    """(CSV lines without newlines, VMs skipped) for every VM with a vmfex map,
+    sorted.
 
-    A VM whose value the hook would reject becomes a `#` comment line, so
-    assigning the exported file leaves it alone (and `check` reports it).
+    A VM whose value the hook would reject is skipped as a `#` comment line,
+    so assigning the exported file leaves it alone (and `check` reports it).
     """
     lines = [CSV_HEADER]
+    skipped = 0
     for name in sorted(vms):
         text, mapping, problem = current_map(vms[name])
         if text is None:
@@ -26,10 +28,11 @@ def export_lines(vms: Dict[str, VmState]) -> List[str]:
         if problem:
             lines.append("# %s: not exported, its vmfex value is invalid: %s"
                          % (name, " ".join(problem.split())))
+            skipped += 1
             continue
         for mac in sorted(mapping):
             lines.append(",".join(_csv_field(field) for field in (name, mac, mapping[mac])))
-    return lines
+    return lines, skipped
 
 
 def check_problems(vms: Dict[str, VmState]) -> List[str]:

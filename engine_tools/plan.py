@@ -3,9 +3,9 @@ from collections import namedtuple
 from typing import Dict, List, Optional, Tuple
 
 from engine_tools.csv_rows import Problem, Row
-from engine_tools.user_properties import PROPERTY_NAME
-from vdsm_hook_vmfex.errors import VmfexError
-from vdsm_hook_vmfex.vmfex_map import format_vmfex_map, parse_vmfex_map
+from vdsm_hook_vmfex.common.errors import VmfexError
+from vdsm_hook_vmfex.common.property import PROPERTY_NAME
+from vdsm_hook_vmfex.common.vmfex_map import format_vmfex_map, parse_vmfex_map
 
 #: What the tool knows of one VM. properties: [(name, value)] in engine order,
 #: the configuration the VM gets at its next start; nics: [(name, mac)].
@@ -72,13 +72,15 @@ def plan_assign(rows: List[Row], vms: Dict[str, VmState], merge: bool) -> Plan:
     """
     problems = []
     by_vm = {}  # name -> {mac: (line, profile)}
+    currents = {}  # name -> current_map(vm), parsed once per VM
     for row in rows:
         vm = vms.get(row.vm)
         if vm is None:
             problems.append(Problem(row.line, "VM %r not found in the engine" % row.vm))
             continue
-        old_map = current_map(vm)[1] or {}
-        mac, problem = _resolve(row, vm, old_map)
+        if row.vm not in currents:
+            currents[row.vm] = current_map(vm)
+        mac, problem = _resolve(row, vm, currents[row.vm][1] or {})
         if problem:
             problems.append(Problem(row.line, problem))
             continue
@@ -92,7 +94,7 @@ def plan_assign(rows: List[Row], vms: Dict[str, VmState], merge: bool) -> Plan:
     changes, unchanged = [], []
     for name in sorted(by_vm):
         vm = vms[name]
-        old_text, old_map, old_problem = current_map(vm)
+        old_text, old_map, old_problem = currents[name]
         if merge and old_problem:
             first_line = min(line for line, _ in by_vm[name].values())
             problems.append(Problem(first_line, "VM %r: its current vmfex value cannot "

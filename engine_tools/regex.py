@@ -7,7 +7,7 @@ classes, groups, alternation, `*`, `?` and `{m,n}`. Braces are written as
 `[{]`/`[}]` so no backslash has to survive engine-config, and it has no `;`,
 which separates properties in UserDefinedVMProperties.
 
-What it accepts mirrors vdsm_hook_vmfex.vmfex_map: a `{...}` map of quoted
+What it accepts mirrors vdsm_hook_vmfex.common.vmfex_map: a `{...}` map of quoted
 MAC -> quoted profile pairs, either quote style (matching on both ends),
 spaces anywhere between tokens, a trailing comma, `:` or `-` MAC separators
 in any case, and profiles of 1-39 characters of letters, digits, space and
@@ -18,7 +18,7 @@ in any case, and profiles of 1-39 characters of letters, digits, space and
 _HEX = "[0-9A-Fa-f]{2}"
 _MAC = "%s(:%s){5}|%s(-%s){5}" % (_HEX, _HEX, _HEX, _HEX)
 _PROFILE_EDGE = "[A-Za-z0-9_.:-]"
-# 1 + 37 + 1 = 39 characters at most (vdsm_hook_vmfex.rules.PROFILE_MAX_LENGTH).
+# 1 + 37 + 1 = 39 characters at most (vdsm_hook_vmfex.common.rules.PROFILE_MAX_LENGTH).
 _PROFILE = "%s([A-Za-z0-9 _.:-]{0,37}%s)?" % (_PROFILE_EDGE, _PROFILE_EDGE)
 _ENTRY = "('(%s)'|\"(%s)\") *: *('%s'|\"%s\") *" % (_MAC, _MAC, _PROFILE, _PROFILE)
 

@@ -1,16 +1,42 @@
 """`vmfex-engine register`: add the vmfex property to UserDefinedVMProperties."""
+import argparse
 import subprocess
+import sys
 from typing import List, Optional, TextIO
 
 from engine_tools import engine_config
 from engine_tools.user_properties import with_vmfex
-from vdsm_hook_vmfex.errors import VmfexError
+from vdsm_hook_vmfex.common.cli import add_command
+from vdsm_hook_vmfex.common.errors import VmfexError
 
 RESTART_COMMAND = ["systemctl", "restart", "ovirt-engine"]
 
 
 class RestartFailed(VmfexError):
     """systemctl could not restart ovirt-engine."""
+
+
+def add_parser(subparsers) -> None:
+    parser = add_command(
+        subparsers, "register",
+        help="register 'vmfex' in UserDefinedVMProperties (engine machine)",
+        description="Add vmfex=REGEX to UserDefinedVMProperties with engine-config, "
+                    "keeping every other property. Re-running changes nothing.",
+        epilog="example: vmfex-engine register --cver 4.7 --restart")
+    parser.add_argument("--cver", action="append", metavar="VERSION",
+                        help="cluster version (repeatable; default: every version "
+                             "engine-config lists)")
+    parser.add_argument("--engine-config", metavar="PATH", default=engine_config.DEFAULT_PATH,
+                        help="engine-config command (default: %(default)s)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="show old and new value per version, change nothing")
+    parser.add_argument("--restart", action="store_true",
+                        help="run 'systemctl restart ovirt-engine' afterwards")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return register(args.cver, args.engine_config, args.dry_run, args.restart, sys.stdout)
 
 
 def register(versions: Optional[List[str]], engine_config_path: str, dry_run: bool,

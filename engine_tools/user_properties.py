@@ -6,8 +6,7 @@ writes every other entry back exactly as it read it.
 from typing import List
 
 from engine_tools.regex import VMFEX_REGEX
-
-PROPERTY_NAME = "vmfex"
+from vdsm_hook_vmfex.common.property import PROPERTY_NAME
 
 
 def split_entries(value: str) -> List[str]:

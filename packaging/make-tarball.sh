@@ -1,6 +1,6 @@
 #!/bin/bash
 # Source tarball and spec of vdsm-hook-vmfex, versioned from
-# vdsm_hook_vmfex/version.py (the one place the version lives).
+# vdsm_hook_vmfex/common/version.py (the one place the version lives).
 #
 #   packaging/make-tarball.sh OUTDIR       write OUTDIR/vdsm-hook-vmfex-VERSION.tar.gz,
 #                                          print its path
@@ -30,10 +30,10 @@ absolute() {
 read_version() {
     local version
     version=$(sed -n "s/^__version__ *= *[\"']\([^\"']*\)[\"'] *\$/\1/p" \
-        "$here/vdsm_hook_vmfex/version.py")
+        "$here/vdsm_hook_vmfex/common/version.py")
     # RPM's Version may not be empty nor contain '-' (it separates the release).
     [[ $version =~ ^[0-9][0-9A-Za-z.+~_]*$ ]] ||
-        die "vdsm_hook_vmfex/version.py: __version__ '$version' is not usable as an RPM" \
+        die "vdsm_hook_vmfex/common/version.py: __version__ '$version' is not usable as an RPM" \
             "version: expected e.g. \"1.2.0\" (digits, letters, '.', '+', '~', '_')"
     echo "$version"
 }

@@ -2,7 +2,7 @@
 
 1. register the `vmfex` custom property (stand-in engine-config),
 2. assign maps from a CSV file to VMs of a simulated engine (real ovirtsdk4
-   over HTTPS to tests.ovirtsim), re-run it, export and check,
+   over HTTPS to tests.engine.ovirtsim), re-run it, export and check,
 3. the VM starts: run the hook as VDSM would on its domain XML with the map
    the engine now holds, and show the diff.
 """
@@ -18,11 +18,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from engine_tools.cli import main as vmfex_engine  # noqa: E402
-from tests.ovirtsim import OvirtSimulator  # noqa: E402
+from tests.engine.ovirtsim import OvirtSimulator  # noqa: E402
 
 SAMPLE = os.path.join(ROOT, "tests", "data", "vdsm-domain.xml")
 SAMPLE_CSV = os.path.join(ROOT, "tests", "data", "engine-maps.csv")
-ENGINE_CONFIG = os.path.join(ROOT, "tests", "fakes", "engine-config")
+ENGINE_CONFIG = os.path.join(ROOT, "tests", "engine", "fakes", "engine-config")
 # The three NICs of tests/data/vdsm-domain.xml.
 WEB01_NICS = [("nic1", "00:1a:4a:16:01:b0"), ("nic2", "00:1a:4a:16:01:b1"),
               ("nic3", "00:1a:4a:16:01:57")]

@@ -1,4 +1,6 @@
-"""Attach oVirt VM NICs to Cisco VM-FEX port profiles (VDSM hook and host tools).
+"""Attach oVirt VM NICs to Cisco VM-FEX port profiles.
 
-Kept empty of imports: the hook's no-op path must not pay for lxml or libvirt.
+common/ is shared by the host and engine packages, hook/ is the VDSM hook,
+pool/ is `vmfex-direct-pool`. Kept empty of imports: the hook's no-op path
+must not pay for lxml or libvirt.
 """

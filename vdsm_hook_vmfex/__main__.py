@@ -1,5 +1,5 @@
 import sys
 
-from vdsm_hook_vmfex.hook import main
+from vdsm_hook_vmfex.hook.main import main
 
 sys.exit(main())

@@ -1,0 +1,36 @@
+"""`vmfex-engine check`: report what is wrong with the maps the engine holds."""
+import argparse
+import sys
+from typing import TextIO
+
+from engine_tools import engine_client
+from engine_tools.inventory import check_problems
+from engine_tools.options import CONNECTION_HELP, add_connection_arguments, connection_options
+from engine_tools.plan import vmfex_value
+from vdsm_hook_vmfex.common.cli import add_command
+
+
+def add_parser(subparsers) -> None:
+    parser = add_command(
+        subparsers, "check",
+        help="report maps naming MACs not on the VM, invalid values, shared MACs",
+        description="Read every VM and report problems; exit 1 when there are any.",
+        epilog=CONNECTION_HELP)
+    add_connection_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return check(connection_options(args), sys.stdout)
+
+
+def check(options: engine_client.Options, out: TextIO) -> int:
+    """Print every problem of the maps the engine holds; 1 when there are any."""
+    vms = engine_client.read_all_vms(options)
+    problems = check_problems(vms)
+    for problem in problems:
+        out.write(problem + "\n")
+    mapped = sum(1 for vm in vms.values() if vmfex_value(vm) is not None)
+    out.write("%d problem(s) in the maps of %d VMs (%d VMs read)\n"
+              % (len(problems), mapped, len(vms)))
+    return 1 if problems else 0

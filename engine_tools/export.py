@@ -1,0 +1,43 @@
+"""`vmfex-engine export`: every VM's map as `vm,mac,profile` CSV."""
+import argparse
+import sys
+from typing import Optional, TextIO
+
+from engine_tools import engine_client
+from engine_tools.inventory import export_lines
+from engine_tools.options import CONNECTION_HELP, add_connection_arguments, connection_options
+from vdsm_hook_vmfex.common.cli import add_command
+from vdsm_hook_vmfex.common.errors import VmfexError
+
+
+def add_parser(subparsers) -> None:
+    parser = add_command(
+        subparsers, "export", help="write every VM's map as vm,mac,profile CSV",
+        description="Export the maps the engine holds; assigning the file back changes "
+                    "nothing.", epilog=CONNECTION_HELP)
+    parser.add_argument("-o", "--output", metavar="FILE", help="output file (default: stdout)")
+    add_connection_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return export(args.output, connection_options(args), sys.stdout, sys.stderr)
+
+
+def export(output: Optional[str], options: engine_client.Options, out: TextIO,
+           err: TextIO) -> int:
+    """Write every VM's map as `vm,mac,profile` CSV to `output` (None: out)."""
+    lines, skipped = export_lines(engine_client.read_all_vms(options))
+    text = "".join(line + "\n" for line in lines)
+    if output and output != "-":
+        try:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            raise VmfexError("cannot write %s: %s" % (output, e.strerror)) from None
+    else:
+        out.write(text)
+    rows = len(lines) - 1 - skipped
+    err.write("exported %d rows%s\n" % (
+        rows, ", %d VMs with an invalid map left out (see 'check')" % skipped if skipped else ""))
+    return 0

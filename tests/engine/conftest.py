@@ -1,0 +1,36 @@
+"""Fixtures of the engine-side tests: the oVirt API simulator over HTTPS."""
+import pytest
+
+from tests.engine.helpers import EXISTING, MAC_A, MAC_B, MAC_C, MAC_D
+from tests.engine.ovirtsim import OvirtSimulator
+
+
+@pytest.fixture
+def sim():
+    with OvirtSimulator() as sim:
+        sim.add_vm("web01", status="up", custom_properties={"sap_agent": "true"},
+                   nics=[("nic1", MAC_A), ("nic2", MAC_B)])
+        sim.add_vm("web02", status="down", nics=[("nic1", MAC_C)])
+        sim.add_vm("web03", status="down", custom_properties={"vmfex": EXISTING, "x": "1"},
+                   nics=[("nic1", MAC_D)])
+        sim.add_vm("db01", status="up", custom_properties={"other": "y"},
+                   nics=[("nic1", "00:1a:4a:16:04:01")])
+        sim.reset_counters()
+        yield sim
+
+
+@pytest.fixture
+def conn(sim, tmp_path):
+    password = tmp_path / "password"
+    password.write_text("secret\n")
+    return ["--engine-url", sim.url, "--username", "admin@internal",
+            "--password-file", str(password), "-c", sim.ca_file]
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    def write(text, name="maps.csv"):
+        path = tmp_path / name
+        path.write_text(text)
+        return str(path)
+    return write

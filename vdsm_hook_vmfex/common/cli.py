@@ -1,0 +1,62 @@
+"""The command-line frame of `vmfex-direct-pool` and `vmfex-engine`.
+
+Each subcommand is a module with `add_parser(subparsers)`, which adds its
+parser with `add_command` and sets `run=function(args) -> exit code`. Exit
+codes and the one-line error format live here, once for both tools.
+"""
+import argparse
+import sys
+
+from vdsm_hook_vmfex.common.errors import VmfexError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(VmfexError):
+    """A bad command-line value: exit 2, like argparse's own usage errors."""
+
+
+def add_command(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
+    """A subcommand parser: raw help text, and no abbreviated options (an
+    abbreviation could take `--password SECRET` for another option)."""
+    kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+    return subparsers.add_parser(name, allow_abbrev=False, **kwargs)
+
+
+def build_parser(prog: str, description: str, epilog: str, version: str,
+                 commands: "list") -> argparse.ArgumentParser:
+    """The top-level parser with one subcommand per module in `commands`."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description=description, epilog=epilog, allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version="%(prog)s " + version)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for module in commands:
+        module.add_parser(subparsers)
+    return parser
+
+
+def say(prog: str, message: str) -> None:
+    """Progress and errors go to stderr, one line each, prefixed by the tool."""
+    sys.stderr.write("%s: %s\n" % (prog, message))
+
+
+def run_command(prog: str, parser: argparse.ArgumentParser,
+                argv: "list | None" = None) -> int:
+    """Parse `argv`, run the chosen subcommand, map errors to exit codes."""
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as err:
+        say(prog, "error: %s" % err)
+        return EXIT_USAGE
+    except VmfexError as err:
+        sys.stdout.flush()
+        say(prog, "error: %s" % err)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        say(prog, "interrupted")
+        return EXIT_FAILED

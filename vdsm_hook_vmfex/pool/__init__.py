@@ -1,0 +1,1 @@
+"""`vmfex-direct-pool`: the host's VM-FEX passthrough network (RPM vdsm-hook-vmfex)."""

@@ -1,0 +1,5 @@
+import sys
+
+from vdsm_hook_vmfex.pool.cli import main
+
+sys.exit(main())

@@ -1,0 +1,30 @@
+"""`vmfex-direct-pool`: the command line; each subcommand is its own module."""
+from vdsm_hook_vmfex.common.cli import build_parser, run_command
+from vdsm_hook_vmfex.common.version import __version__
+from vdsm_hook_vmfex.pool import define, remove, status
+from vdsm_hook_vmfex.pool.options import PROG
+
+EPILOG = """\
+examples:
+  # detect the zero-MAC enic vNICs; define, start and autostart the network
+  %(prog)s define
+  # show the XML and what would change; change nothing
+  %(prog)s define --dev eth3 --dev eth4 --dry-run
+  # state, devices and the VM NICs on it, as JSON
+  %(prog)s status --json
+  # stop and undefine it (refused while running VMs use it)
+  %(prog)s remove
+
+The network name comes from /etc/vdsm/vmfex.conf ($VMFEX_CONF),
+[vmfex] network = NAME (default direct-pool): the same setting the
+vmfex hook uses. Exit status: 0 ok, 1 failed or refused, 2 bad usage.
+"""
+
+
+def main(argv: "list | None" = None) -> int:
+    """Run `vmfex-direct-pool` with `argv` (default sys.argv[1:]); return the exit code."""
+    parser = build_parser(
+        PROG, "Manage the libvirt passthrough network that lists this host's\n"
+              "Cisco VM-FEX dynamic vNICs, for the vmfex VDSM hook.",
+        EPILOG, __version__, [define, status, remove])
+    return run_command(PROG, parser, argv)
