@@ -1,0 +1,65 @@
+"""The command-line frame both tools share: subcommands, exit codes, no abbreviations."""
+import argparse
+import types
+
+import pytest
+
+from vdsm_hook_vmfex.common import cli
+from vdsm_hook_vmfex.common.errors import VmfexError
+
+
+def command(name, action):
+    """A subcommand module as the tools write them."""
+    def add_parser(subparsers):
+        parser = cli.add_command(subparsers, name, help="do " + name)
+        parser.add_argument("--password-file")
+        parser.set_defaults(run=action)
+    return types.SimpleNamespace(add_parser=add_parser)
+
+
+def fail(error):
+    def run(_args):
+        raise error
+    return run
+
+
+def parser(*commands):
+    return cli.build_parser("tool", "A tool.", "examples: tool ok", "9.9", list(commands))
+
+
+def test_each_module_registers_its_subcommand_and_its_function_runs(capsys):
+    seen = []
+    p = parser(command("ok", lambda args: seen.append(args.password_file) or 0))
+    assert cli.run_command("tool", p, ["ok", "--password-file", "f"]) == cli.EXIT_OK
+    assert seen == ["f"]
+
+
+@pytest.mark.parametrize("error, code", [
+    (cli.UsageError("bad --name 'x'"), cli.EXIT_USAGE),
+    (VmfexError("cannot do it"), cli.EXIT_FAILED),
+    (KeyboardInterrupt(), cli.EXIT_FAILED),
+])
+def test_errors_become_one_line_and_an_exit_code(capsys, error, code):
+    p = parser(command("go", fail(error)))
+    assert cli.run_command("tool", p, ["go"]) == code
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith("tool: ")
+
+
+def test_no_abbreviated_options_so_no_secret_is_taken_for_another_option(capsys):
+    p = parser(command("go", lambda args: 0))
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run_command("tool", p, ["go", "--password", "SECRET"])
+    assert exit_info.value.code == cli.EXIT_USAGE
+    assert "unrecognized arguments: --password" in capsys.readouterr().err
+
+
+def test_a_command_is_required_and_version_is_printed(capsys):
+    p = parser(command("go", lambda args: 0))
+    with pytest.raises(SystemExit) as exit_info:
+        p.parse_args([])
+    assert exit_info.value.code == cli.EXIT_USAGE
+    with pytest.raises(SystemExit) as exit_info:
+        p.parse_args(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out == "tool 9.9\n"
+    assert isinstance(p, argparse.ArgumentParser) and p.allow_abbrev is False
