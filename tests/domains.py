@@ -1,5 +1,6 @@
 """Generators of VDSM-like domain XML and libvirt test-driver node files."""
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional
+from xml.sax.saxutils import escape
 
 NIC_TEMPLATE = """    <interface type="bridge">
       <mac address="{mac}"/>
@@ -23,7 +24,7 @@ xmlns:ovirt-vm="http://ovirt.org/vm/1.0" type="{type}">
     <ovirt-tune:qos/>
     <ovirt-vm:vm>
       <ovirt-vm:clusterVersion>4.7</ovirt-vm:clusterVersion>
-    </ovirt-vm:vm>
+{devices}    </ovirt-vm:vm>
   </metadata>
   <os>
     <type arch="x86_64">hvm</type>
@@ -35,13 +36,27 @@ xmlns:ovirt-vm="http://ovirt.org/vm/1.0" type="{type}">
 """
 
 
+def metadata_device_xml(mac: str, custom: Dict[str, str]) -> str:
+    """VDSM's metadata entry of a NIC with its device custom properties."""
+    props = "".join("          <ovirt-vm:{0}>{1}</ovirt-vm:{0}>\n".format(key, escape(value))
+                    for key, value in sorted(custom.items()))
+    return ('      <ovirt-vm:device mac_address="%s">\n'
+            '        <ovirt-vm:network>ovirtmgmt</ovirt-vm:network>\n'
+            '        <ovirt-vm:custom>\n%s        </ovirt-vm:custom>\n'
+            '      </ovirt-vm:device>\n' % (mac, props))
+
+
 def domain_xml(nics: Iterable[str], name: str = "vm", uuid: Optional[str] = None,
-               domain_type: str = "kvm", bridge: str = "ovirtmgmt") -> str:
-    """A VDSM-style domain with one bridge NIC per MAC in `nics`."""
+               domain_type: str = "kvm", bridge: str = "ovirtmgmt",
+               device_custom: Optional[Dict[str, Dict[str, str]]] = None) -> str:
+    """A VDSM-style domain with one bridge NIC per MAC in `nics`;
+    `device_custom` {MAC: {property: value}} goes into the metadata."""
     nic_xml = "".join(NIC_TEMPLATE.format(mac=mac, bridge=bridge, index=i, bus=i + 1)
                       for i, mac in enumerate(nics))
+    devices = "".join(metadata_device_xml(mac, custom)
+                      for mac, custom in sorted((device_custom or {}).items()))
     return DOMAIN_TEMPLATE.format(
-        name=name, type=domain_type, nics=nic_xml,
+        name=name, type=domain_type, nics=nic_xml, devices=devices,
         uuid=uuid or "6b1c3f0a-7a4d-4c55-9f0e-%012x" % (hash(name) & 0xFFFFFFFFFFFF))
 
 

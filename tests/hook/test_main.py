@@ -84,9 +84,9 @@ def test_before_vm_start_rewrites_mapped_nics(hook):
     assert profiles(run.root) == {B0: "Profile1", B1: "Profile2"}
     assert run.stderr.splitlines() == [
         "vmfex: VM %s: NIC %s: bridge ovirtmgmt -> network direct-pool, port profile "
-        "'Profile1'" % (VM_ID, B0),
+        "'Profile1' from the VM map" % (VM_ID, B0),
         "vmfex: VM %s: NIC %s: bridge storage -> network direct-pool, port profile "
-        "'Profile2'" % (VM_ID, B1)]
+        "'Profile2' from the VM map" % (VM_ID, B1)]
     assert run.stdout == ""
     assert libvirt_schema_errors(run.after.decode(), "domain") == ""
 
@@ -189,7 +189,10 @@ def test_nic_hotplug_rewrites_the_single_interface(hook):
 def test_nic_hotplug_of_an_unmapped_nic_is_left_alone(hook):
     ifaces = etree.fromstring(sample()).findall("devices/interface")
     run = hook("before_nic_hotplug", etree.tostring(ifaces[2]))
-    assert (run.code, run.unchanged, run.stderr) == (0, True, "")
+    assert (run.code, run.unchanged) == (0, True)
+    assert run.stderr.startswith("vmfex: VM %s: NIC %s is not in the VM's vmfex map: left "
+                                 "as it is." % (VM_ID, OTHER))
+    assert "vmfex-engine convert" in run.stderr and len(run.stderr.splitlines()) == 1
 
 
 def test_network_name_comes_from_the_config_file(hook):

@@ -21,7 +21,8 @@ from vdsm_hook_vmfex.hook.config import DEFAULT_LOCK_PATH, DEFAULT_NETWORK
 NAME = "vdsm-hook-vmfex"
 SYSTEM_PYTHON = "/usr/bin/python3"
 HOOKS = "/usr/libexec/vdsm/hooks"
-HOOK_POINTS = ("before_vm_start", "before_nic_hotplug", "before_vm_migrate_destination")
+HOOK_POINTS = ("before_vm_start", "before_vm_migrate_destination", "before_device_create",
+               "before_nic_hotplug", "before_update_device", "before_device_migrate_destination")
 SPEC_TEMPLATE = os.path.join(ROOT, "packaging", NAME + ".spec.in")
 MAP = "{'00:1a:4a:16:01:b0': 'Profile1', '00:1a:4a:16:01:b1': 'Profile2'}"
 VM_ID = "6b1c3f0a-7a4d-4c55-9f0e-1d2b3c4d5e6f"
@@ -241,6 +242,8 @@ def test_host_package_files_and_modes(build):
     table = file_table(build.host)
     for point in HOOK_POINTS:
         assert table["%s/%s/50_vmfex" % (HOOKS, point)][0] == "-rwxr-xr-x"
+    assert sorted(p.split("/")[-2] for p in table if p.startswith(HOOKS + "/")) == sorted(
+        HOOK_POINTS)
     assert table["/etc/vdsm/vmfex.conf"] == ("-rw-r--r--", "cn")  # %config(noreplace)
     assert [flags for path, (_, flags) in table.items() if path.endswith("/README.md")] == ["d"]
     assert [flags for path, (_, flags) in table.items() if path.endswith("/LICENSE")] == ["l"]
@@ -274,12 +277,21 @@ def test_engine_package_holds_engine_tools_and_not_the_host_side(build):
     assert table["/usr/bin/vmfex-engine"][0] == "-rwxr-xr-x"
 
 
-def test_requires_and_conflicts(build):
+def test_the_hook_handles_exactly_the_hook_points_the_package_installs():
+    from vdsm_hook_vmfex.hook.main import HOOK_POINTS as handled
+    assert sorted(handled) == sorted(HOOK_POINTS)
+
+
+def test_requires_obsoletes_and_provides(build):
     version_release = query(build.host, "--qf", "%{VERSION}-%{RELEASE}")
     host = set(query(build.host, "--requires").split("\n"))
     assert {"vdsm", "python3-lxml", "python3-libvirt",
             "%s-common = %s" % (NAME, version_release)} <= host
-    assert query(build.host, "--conflicts").split() == [NAME + "-dev"]
+    # Replaces vmfex-dev (built with VDSM's version, last 4.50.7): `dnf install`
+    # swaps it; the Provides is not below the bound (no self-obsoletion).
+    assert query(build.host, "--conflicts").strip() == ""
+    assert query(build.host, "--obsoletes").splitlines() == [NAME + "-dev < 4.51"]
+    assert NAME + "-dev = 4.51" in query(build.host, "--provides").splitlines()
     engine = set(query(build.engine, "--requires").split("\n"))
     assert {"python3-ovirt-engine-sdk4", "%s-common = %s" % (NAME, version_release)} <= engine
     common = set(query(build.common, "--requires").split("\n"))
@@ -288,6 +300,7 @@ def test_requires_and_conflicts(build):
         assert not {"vdsm", "python3-libvirt", "python3-lxml", NAME} & requires
     for rpm_path in (build.common, build.engine):
         assert query(rpm_path, "--conflicts").strip() == ""
+        assert query(rpm_path, "--obsoletes").strip() == ""
 
 
 def test_no_scriptlet_can_fail_an_install(build):
@@ -334,7 +347,8 @@ def run_installed_hook(host_root, tmp_path, point, xml, **env):
     conf = tmp_path / "vmfex.conf"
     with open(os.path.join(host_root, "etc/vdsm/vmfex.conf")) as shipped:
         conf.write_text(shipped.read() + "\nlock_file = %s\n" % (tmp_path / "hook-vmfex.lock"))
-    environ = installed_env(host_root, _hook_domxml=str(xml_path), vmfex=MAP, vmId=VM_ID,
+    env.setdefault("vmfex", MAP)
+    environ = installed_env(host_root, _hook_domxml=str(xml_path), vmId=VM_ID,
                             VMFEX_CONF=str(conf), **env)
     proc = run([launcher], env=environ, cwd=str(tmp_path), timeout=60)
     return proc, xml_path.read_bytes()
@@ -357,9 +371,29 @@ def test_installed_hook_rewrites_the_domain_at_vm_start(host_root, tmp_path):
         "00:1a:4a:16:01:b1": ("network", "direct-pool", "802.1Qbh", "Profile2")}
     assert proc.stderr.splitlines() == [
         "vmfex: VM %s: NIC 00:1a:4a:16:01:b0: bridge ovirtmgmt -> network direct-pool, "
-        "port profile 'Profile1'" % VM_ID,
+        "port profile 'Profile1' from the VM map" % VM_ID,
         "vmfex: VM %s: NIC 00:1a:4a:16:01:b1: bridge storage -> network direct-pool, "
-        "port profile 'Profile2'" % VM_ID]
+        "port profile 'Profile2' from the VM map" % VM_ID]
+
+
+@pytest.mark.parametrize("point", ["before_device_create", "before_nic_hotplug",
+                                   "before_update_device"])
+def test_installed_hook_rewrites_a_nic_from_its_vnic_profile(host_root, tmp_path, point):
+    with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as sample:
+        nic = etree.tostring(etree.fromstring(sample.read()).find("devices/interface"))
+    proc, after = run_installed_hook(host_root, tmp_path, point, nic, vmfex=" DbProfile ")
+    assert proc.returncode == 0, proc.stderr
+    assert vmfex_nics(etree.fromstring(after)) == {
+        "00:1a:4a:16:01:b0": ("network", "direct-pool", "802.1Qbh", "DbProfile")}
+    assert proc.stderr.strip().endswith("port profile 'DbProfile' from the vNIC profile")
+
+
+def test_installed_hook_leaves_the_migration_destination_device_alone(host_root, tmp_path):
+    with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as sample:
+        nic = etree.tostring(etree.fromstring(sample.read()).find("devices/interface"))
+    proc, after = run_installed_hook(host_root, tmp_path, "before_device_migrate_destination",
+                                     nic, vmfex="DbProfile")
+    assert (proc.returncode, proc.stderr, after) == (0, "", nic)
 
 
 def test_installed_hook_rewrites_a_hotplugged_nic(host_root, tmp_path):

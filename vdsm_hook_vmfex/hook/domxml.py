@@ -39,8 +39,10 @@ class NicRewrite(object):
         self.changed = changed
 
 
-def parse_xml(data: bytes) -> etree._Element:
-    """Parse hook XML without entity expansion or network access."""
+def parse_xml(data: bytes, any_root: bool = False) -> etree._Element:
+    """Parse hook XML without entity expansion or network access; the root
+    must be <domain> or <interface> unless `any_root` (a device hook point
+    passes whatever device has custom properties)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True,
                              remove_blank_text=False)
     try:
@@ -49,7 +51,7 @@ def parse_xml(data: bytes) -> etree._Element:
         raise InvalidDomainXml("domain XML is not well-formed: %s" % err) from None
     if root is None:
         raise InvalidDomainXml("domain XML is empty: expected <domain> or <interface>")
-    if root.tag not in ("domain", "interface"):
+    if not any_root and root.tag not in ("domain", "interface"):
         raise InvalidDomainXml("unexpected root element <%s>: expected <domain> or "
                                "<interface>" % root.tag)
     return root
@@ -79,6 +81,32 @@ def interface_mac(iface: etree._Element) -> "str | None":
         return normalize_mac(mac.get("address"))
     except InvalidMac:
         return None
+
+
+OVIRT_VM_NS = "http://ovirt.org/vm/1.0"
+_MD = "{%s}" % OVIRT_VM_NS
+
+
+def metadata_vmfex_entries(root: etree._Element) -> list:
+    """(MAC, value) of each NIC whose device custom properties in the domain
+    metadata hold `vmfex`: <metadata><ovirt-vm:vm><ovirt-vm:device
+    mac_address=...><ovirt-vm:custom><ovirt-vm:vmfex>VALUE (VDSM's
+    lib/vdsm/virt/metadata.py; an element without text is '')."""
+    if root.tag != "domain":
+        return []
+    entries = []
+    for device in root.iterfind("metadata/%svm/%sdevice" % (_MD, _MD)):
+        value = device.find("%scustom/%svmfex" % (_MD, _MD))
+        if value is None:
+            continue
+        address = device.get("mac_address") or ""
+        try:
+            mac = normalize_mac(address)
+        except InvalidMac as err:
+            raise InvalidDomainXml("domain metadata: device with vmfex=%r: %s"
+                                   % (value.text or "", err)) from None
+        entries.append((mac, value.text or ""))
+    return entries
 
 
 def _remove(child: etree._Element) -> None:

@@ -12,8 +12,12 @@ import sys
 
 from vdsm_hook_vmfex.common.property import PROPERTY_NAME
 
-HOOK_POINTS = ("before_vm_start", "before_nic_hotplug",
-               "before_vm_migrate_destination")
+# Hook points that get the whole domain, and those that get one device with
+# that device's custom properties in the environment (VDSM hooks.py).
+DOMAIN_HOOK_POINTS = ("before_vm_start", "before_vm_migrate_destination")
+DEVICE_HOOK_POINTS = ("before_device_create", "before_nic_hotplug",
+                      "before_update_device", "before_device_migrate_destination")
+HOOK_POINTS = DOMAIN_HOOK_POINTS + DEVICE_HOOK_POINTS
 EXIT_OK = 0
 EXIT_STOP = 2
 PREFIX = "vmfex: "
@@ -31,10 +35,17 @@ def run(hook_point: str, environ: dict) -> int:
              % (hook_point, ", ".join(HOOK_POINTS)))
         return EXIT_STOP
     value = environ.get(PROPERTY_NAME, "")
-    if not value.strip():
+    original = None
+    if hook_point in DOMAIN_HOOK_POINTS and not value.strip():
+        # No VM map; NICs may still carry a vNIC profile's vmfex in the
+        # metadata. A byte search keeps VMs without any vmfex off lxml.
+        original = _read_if_mentions_vmfex(environ.get("_hook_domxml"))
+        if original is None:
+            return EXIT_OK
+    elif not value:
         return EXIT_OK
     try:
-        return _run_mapped(hook_point, value, environ)
+        return _run_mapped(hook_point, value, environ, original)
     except Exception as err:  # mapped to exit codes below
         from vdsm_hook_vmfex.common.errors import VmfexError
         if isinstance(err, VmfexError):
@@ -49,27 +60,47 @@ def run(hook_point: str, environ: dict) -> int:
         return EXIT_STOP
 
 
-def _run_mapped(hook_point: str, value: str, environ: dict) -> int:
-    from vdsm_hook_vmfex.common.errors import InvalidMap, VmfexError
-    from vdsm_hook_vmfex.common.vmfex_map import parse_vmfex_map
-    from vdsm_hook_vmfex.hook import domxml
+def _read_if_mentions_vmfex(path: "str | None") -> "bytes | None":
+    """The XML file's bytes if they hold 'vmfex' anywhere, else None (also
+    when unreadable: a hook with nothing to do never fails a VM)."""
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as xml_file:
+            data = xml_file.read()
+    except OSError:
+        return None
+    return data if PROPERTY_NAME.encode() in data else None
+
+
+def _run_mapped(hook_point: str, value: str, environ: dict,
+                original: "bytes | None" = None) -> int:
+    from vdsm_hook_vmfex.common.errors import VmfexError
+    from vdsm_hook_vmfex.hook import domxml, models
     from vdsm_hook_vmfex.hook.config import load_settings
 
-    try:
-        mapping = parse_vmfex_map(value)
-    except VmfexError as err:
-        raise InvalidMap("custom property vmfex=%s: %s" % (_excerpt(value), err)) from None
-    if not mapping:
-        return EXIT_OK
     path = environ.get("_hook_domxml")
     if not path:
         raise VmfexError("$_hook_domxml is not set: expected the path of the XML "
                          "file VDSM passes to hooks")
-    settings = load_settings(environ)
-    with open(path, "rb") as xml_file:
-        original = xml_file.read()
-    root = domxml.parse_xml(original)
     vm = environ.get("vmId") or "?"
+    if original is None:
+        with open(path, "rb") as xml_file:
+            original = xml_file.read()
+    if hook_point in DOMAIN_HOOK_POINTS:
+        root = domxml.parse_xml(original)
+        resolved = models.resolve_domain(value, domxml.metadata_vmfex_entries(root), vm)
+    else:
+        root = domxml.parse_xml(original, any_root=True)
+        mac = domxml.interface_mac(root) if root.tag == "interface" else None
+        decision = models.decide_device(hook_point, value, root.tag, mac, vm)
+        if decision.note:
+            _say(decision.note)
+        resolved = decision.resolved
+    if not resolved:
+        return EXIT_OK
+    settings = load_settings(environ)
+    mapping = {mac: profile for mac, (profile, _) in resolved.items()}
 
     if hook_point == "before_vm_migrate_destination":
         # VDSM ignores XML written back here: only check this host can serve.
@@ -78,14 +109,15 @@ def _run_mapped(hook_point: str, value: str, environ: dict) -> int:
     rewrites, missing = domxml.attach_port_profiles(root, mapping, settings.network)
     if hook_point == "before_vm_start":
         for mac in missing:
-            _say("VM %s: warning: MAC %s (profile %r) is not a NIC of this VM; "
-                 "nothing to do for it now" % (vm, mac, mapping[mac]))
+            if resolved[mac][1] != models.VNIC_PROFILE:
+                _say("VM %s: warning: MAC %s (profile %r) is not a NIC of this VM; "
+                     "nothing to do for it now" % (vm, mac, mapping[mac]))
     if any(nic.changed for nic in rewrites):
         write_atomically(path, domxml.serialize_xml(root, original))
     for nic in rewrites:
-        _say("VM %s: NIC %s: %s -> network %s, port profile %r%s"
+        _say("VM %s: NIC %s: %s -> network %s, port profile %r from the %s%s"
              % (vm, nic.mac, nic.previous, settings.network, nic.profile,
-                "" if nic.changed else " (already set)"))
+                resolved[nic.mac][1], "" if nic.changed else " (already set)"))
     return EXIT_OK
 
 
@@ -105,10 +137,6 @@ def _check_destination(root, mapping: dict, settings, vm: str) -> int:
         _say("VM %s: network %s ready for %d VM-FEX NIC(s), %d vNIC(s) free"
              % (vm, settings.network, needed, len(state.free)))
     return EXIT_OK
-
-
-def _excerpt(text: str, limit: int = 80) -> str:
-    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def write_atomically(path: str, data: bytes) -> None:
