@@ -144,8 +144,8 @@ def decide_device(hook_point: str, value: str, device_tag: str, mac: "str | None
             return DeviceDecision({})
         if mac is None:
             raise InvalidDomainXml(
-                "VM %s: the NIC at %s has no readable <mac address=...>: cannot "
-                "name it to put it on port profile %r" % (vm, hook_point, profile))
+                "VM %s: vNIC profile property vmfex=%r at %s: the NIC has no "
+                "readable <mac address=...>, expected one" % (vm, value, hook_point))
         return DeviceDecision({mac: (profile, VNIC_PROFILE)})
     mapping = vm_map(value)
     if hook_point not in ("before_nic_hotplug", "before_update_device") or mac is None:
