@@ -21,6 +21,8 @@ from engine_tools.cli import main as vmfex_engine  # noqa: E402
 from tests.engine.ovirtsim import OvirtSimulator  # noqa: E402
 
 SAMPLE = os.path.join(ROOT, "tests", "data", "vdsm-domain.xml")
+VNIC_SAMPLE = os.path.join(ROOT, "tests", "data", "vdsm-domain-vnic-profiles.xml")
+OVIRT_VM = "{http://ovirt.org/vm/1.0}"
 SAMPLE_CSV = os.path.join(ROOT, "tests", "data", "engine-maps.csv")
 ENGINE_CONFIG = os.path.join(ROOT, "tests", "engine", "fakes", "engine-config")
 # The three NICs of tests/data/vdsm-domain.xml.
@@ -111,6 +113,84 @@ def hook_story(sim) -> int:
         with open(SAMPLE) as before, open(xml_path) as after:
             sys.stdout.writelines(difflib.unified_diff(
                 before.readlines(), after.readlines(), "before", "after"))
+        return code
+
+
+def _hook_env(xml_path: str, vm_id: str, device_custom: dict, vm_custom: dict) -> dict:
+    """VDSM's hook environment (hooks._runHooksDir): the daemon's, then the
+    device's custom properties, then the VM's."""
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    env.update(device_custom)
+    env.update(vm_custom)
+    env.update(vmId=vm_id, _hook_domxml=xml_path)
+    return env
+
+
+def vnic_profile_hook_story(domain_xml: bytes = None, vm_custom: dict = None,
+                            vm_id: str = "0c7d2e9b-3f41-4a8e-b5d6-2a9e8f7c6b5a") -> int:
+    """The VM starts on a host, its NICs' port profiles on their vNIC profiles:
+    run the hook as VDSM does (before_device_create for each NIC with custom
+    properties in the domain metadata, its output put in place of the device,
+    then before_vm_start on the whole domain) and show the diff.
+
+    `domain_xml`: a VDSM domain whose metadata carries the NICs' device custom
+    properties (default tests/data/vdsm-domain-vnic-profiles.xml); `vm_custom`:
+    the VM's custom properties (a leftover `vmfex` map included). Returns the
+    first non-zero exit code, else 0.
+    """
+    from lxml import etree
+
+    if domain_xml is None:
+        with open(VNIC_SAMPLE, "rb") as sample:
+            domain_xml = sample.read()
+    vm_custom = dict(vm_custom or {})
+    root = etree.fromstring(domain_xml)
+    customs = {}
+    for device in root.iter(OVIRT_VM + "device"):
+        custom = device.find(OVIRT_VM + "custom")
+        if custom is not None and device.get("mac_address"):
+            customs[device.get("mac_address").lower()] = {
+                etree.QName(c).localname: c.text or "" for c in custom}
+    devices = root.find("devices")
+    with tempfile.TemporaryDirectory() as tmp:
+        xml_path = os.path.join(tmp, "domxml")
+        for iface in devices.findall("interface"):
+            mac = iface.find("mac").get("address").lower()
+            if mac not in customs:
+                continue
+            with open(xml_path, "wb") as out:
+                out.write(etree.tostring(iface))
+            print("\n== before_device_create, NIC %s, device properties %s; hook stderr:"
+                  % (mac, customs[mac]), flush=True)
+            code = subprocess.call(
+                [sys.executable, "-m", "vdsm_hook_vmfex", "before_device_create"],
+                env=_hook_env(xml_path, vm_id, customs[mac], vm_custom))
+            if code:
+                print("== exit code %d: VDSM does not start the VM" % code)
+                return code
+            with open(xml_path, "rb") as result:
+                new = etree.fromstring(result.read())
+            # VDSM moves it to the end of <devices>; kept in place here so the
+            # diff shows only what the hook changed.
+            new.tail = iface.tail
+            devices.replace(iface, new)
+        prepared = etree.tostring(root)
+        with open(xml_path, "wb") as out:
+            out.write(prepared)
+        print("\n== before_vm_start, VM custom properties %s; hook stderr:" % vm_custom,
+              flush=True)
+        code = subprocess.call([sys.executable, "-m", "vdsm_hook_vmfex", "before_vm_start"],
+                               env=_hook_env(xml_path, vm_id, {}, vm_custom))
+        if code:
+            print("== exit code %d: VDSM does not start the VM" % code)
+            return code
+        print("== exit code 0; the <devices> VDSM hands libvirt, as a diff:")
+        with open(xml_path, "rb") as after:
+            final = etree.fromstring(after.read())
+        before_text = etree.tostring(etree.fromstring(domain_xml).find("devices")).decode()
+        after_text = etree.tostring(final.find("devices")).decode()
+        sys.stdout.writelines(difflib.unified_diff(
+            before_text.splitlines(True), after_text.splitlines(True), "before", "after"))
         return code
 
 
