@@ -86,7 +86,8 @@ def test_device_points_put_the_nic_on_its_vnic_profiles_port_profile(tmp_path, p
     ("x" * 40, "40 characters, at most 39 allowed"),
 ])
 def test_bad_vnic_profile_value_exits_2_byte_identical(tmp_path, value, message):
-    run = run_hook_point(tmp_path, "before_device_create", nic_xml(), device_custom={"vmfex": value})
+    run = run_hook_point(tmp_path, "before_device_create", nic_xml(),
+                         device_custom={"vmfex": value})
     assert run.code == 2 and run.unchanged
     assert run.stderr.startswith("vmfex: VM %s: NIC %s: " % (VM_ID, B0))
     assert message in run.stderr and len(run.stderr.splitlines()) == 1

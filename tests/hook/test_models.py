@@ -55,7 +55,7 @@ def test_any_device_value_is_decided_or_refused_with_our_error(point, value, mac
         assert "vmfex" in str(err) and "VM vm1" in str(err) or "custom property" in str(err)
         return
     assert set(decision.resolved) <= {mac}
-    for profile, model in decision.resolved.values():
+    for _, model in decision.resolved.values():
         assert model == (models.VM_MAP if models.is_map_value(value) else models.VNIC_PROFILE)
 
 

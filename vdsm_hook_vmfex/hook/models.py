@@ -14,8 +14,7 @@ which model it came from, never whether a device value is hidden under a map.
 Only the domain's metadata (before_vm_start, before_vm_migrate_destination)
 shows both.
 """
-from vdsm_hook_vmfex.common.errors import (InvalidDomainXml, InvalidMap, InvalidProfile,
-                                           VmfexError)
+from vdsm_hook_vmfex.common.errors import InvalidDomainXml, InvalidMap, InvalidProfile, VmfexError
 from vdsm_hook_vmfex.common.rules import check_profile
 from vdsm_hook_vmfex.common.vmfex_map import parse_vmfex_map
 
