@@ -3,7 +3,7 @@ import argparse
 import sys
 from typing import List, TextIO
 
-from engine_tools import engine_client
+from engine_tools import engine_client, ucsm
 from engine_tools.csv_rows import decode, format_problem, parse_rows
 from engine_tools.options import CONNECTION_HELP, add_connection_arguments, connection_options
 from engine_tools.plan import Change, plan_assign
@@ -26,12 +26,13 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--dry-run", action="store_true",
                         help="print old and new map per VM, write nothing")
     add_connection_arguments(parser)
+    ucsm.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     return assign(args.file, args.merge, args.dry_run, connection_options(args),
-                  sys.stdout, sys.stderr)
+                  sys.stdout, sys.stderr, ucsm_options=ucsm.options_from_args(args))
 
 
 def read_source(path: str) -> str:
@@ -68,8 +69,9 @@ def print_dry_run(changes: List[Change], unchanged: int, out: TextIO) -> None:
 
 
 def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options,
-           out: TextIO, err: TextIO) -> int:
-    """Run assign; return the exit code. Raises VmfexError for fatal errors."""
+           out: TextIO, err: TextIO, ucsm_options=None) -> int:
+    """Run assign; return the exit code. Raises VmfexError for fatal errors.
+    With ucsm_options every profile written must exist on UCS Manager."""
     source = "<stdin>" if path == "-" else path
     rows, problems = parse_rows(read_source(path), merge)
     if not rows and not problems:
@@ -80,7 +82,8 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
         with engine_client.session(options) as connection:
             vms = engine_client.read_vms(connection, sorted({row.vm for row in rows}))
             plan = plan_assign(rows, vms, merge)
-            problems = sorted(problems + plan.problems, key=lambda p: p.line)
+            problems = sorted(problems + plan.problems + _ucsm_problems(
+                rows, plan, ucsm_options, err), key=lambda p: p.line)
             if not problems and not dry_run:
                 return _apply(connection, plan, out, err)
     if problems:
@@ -90,6 +93,14 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
         return 1
     print_dry_run(plan.changes, len(plan.unchanged), out)
     return 0
+
+
+def _ucsm_problems(rows, plan, ucsm_options, err: TextIO) -> list:
+    if ucsm_options is None:
+        return []
+    from engine_tools import ucsm_checks
+
+    return ucsm_checks.assign_problems(rows, plan, ucsm.read_profiles(ucsm_options, err))
 
 
 def _apply(connection, plan, out: TextIO, err: TextIO) -> int:

@@ -3,7 +3,7 @@ import argparse
 import sys
 from typing import TextIO
 
-from engine_tools import engine_client
+from engine_tools import engine_client, ucsm
 from engine_tools.inventory import check_problems
 from engine_tools.options import CONNECTION_HELP, add_connection_arguments, connection_options
 from engine_tools.plan import vmfex_value
@@ -17,17 +17,23 @@ def add_parser(subparsers) -> None:
         description="Read every VM and report problems; exit 1 when there are any.",
         epilog=CONNECTION_HELP)
     add_connection_arguments(parser)
+    ucsm.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    return check(connection_options(args), sys.stdout)
+    return check(connection_options(args), sys.stdout, ucsm_options=ucsm.options_from_args(args))
 
 
-def check(options: engine_client.Options, out: TextIO) -> int:
-    """Print every problem of the maps the engine holds; 1 when there are any."""
+def check(options: engine_client.Options, out: TextIO, ucsm_options=None) -> int:
+    """Print every problem of the maps the engine holds; 1 when there are any.
+    With ucsm_options also unknown port profiles and maxPorts overuse."""
     vms = engine_client.read_all_vms(options)
     problems = check_problems(vms)
+    if ucsm_options is not None:
+        from engine_tools import ucsm_checks
+
+        problems += ucsm_checks.check_lines(vms, ucsm.read_profiles(ucsm_options, sys.stderr))
     for problem in problems:
         out.write(problem + "\n")
     mapped = sum(1 for vm in vms.values() if vmfex_value(vm) is not None)

@@ -1,12 +1,12 @@
 """Command line of `vmfex-engine`; each subcommand is its own module."""
 from typing import List, Optional
 
-from engine_tools import assign, check, export, register
+from engine_tools import assign, check, export, register, ucs
 from vdsm_hook_vmfex.common.cli import build_parser, run_command
 from vdsm_hook_vmfex.common.version import __version__
 
 PROG = "vmfex-engine"
-COMMANDS = [register, assign, export, check]
+COMMANDS = [register, assign, export, check, ucs]
 
 EPILOG = """\
 examples:
@@ -17,6 +17,9 @@ examples:
   vmfex-engine assign changes.csv --merge --config production
   vmfex-engine export -o maps.csv --config production
   vmfex-engine check --config production
+  vmfex-engine assign maps.csv --config production --ucsm ucsm.example.com \\
+      --ucsm-username admin --ucsm-password-file ~/.ucsm-pw --ucsm-ca-file ucsm-ca.pem
+  vmfex-engine ucs profiles --config production
 
 CSV for assign (UTF-8, '#' comments and blank lines allowed, '-' reads stdin):
   vm,mac,profile                  or   vm,nic,profile

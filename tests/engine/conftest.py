@@ -1,8 +1,11 @@
-"""Fixtures of the engine-side tests: the oVirt API simulator over HTTPS."""
+"""Fixtures of the engine-side tests: the oVirt API simulator and the UCS
+Manager stand-in, both over HTTPS."""
 import pytest
 
 from tests.engine.helpers import EXISTING, MAC_A, MAC_B, MAC_C, MAC_D
 from tests.engine.ovirtsim import OvirtSimulator
+from tests.engine.ucsm_helpers import UCSM_PROFILES, ucsm_args
+from tests.engine.ucsmsim import UcsmSimulator
 
 
 @pytest.fixture
@@ -34,3 +37,16 @@ def csv_file(tmp_path):
         path.write_text(text)
         return str(path)
     return write
+
+
+@pytest.fixture
+def ucsm_sim():
+    """The UCS Manager stand-in with the port profiles of helpers.UCSM_PROFILES."""
+    with UcsmSimulator(profiles=UCSM_PROFILES) as ucsm:
+        yield ucsm
+
+
+@pytest.fixture
+def ucsm_conn(ucsm_sim, tmp_path):
+    """--ucsm options for ucsm_sim (verified with its CA, 5 s timeout)."""
+    return ucsm_args(ucsm_sim, tmp_path)

@@ -1,0 +1,10 @@
+"""A local UCS Manager XML API stand-in for tests (HTTPS, POST /nuova).
+
+It answers what the real ``ucsmsdk`` sends for login, the port profile
+query and logout, so the SDK can be pointed at it unchanged.  See
+:mod:`tests.ucsmsim.server`.
+"""
+
+from .server import SimProfile, UcsmSimulator
+
+__all__ = ["SimProfile", "UcsmSimulator"]
