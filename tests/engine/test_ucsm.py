@@ -8,10 +8,12 @@ from hypothesis import strategies as st
 from engine_tools.cli import main
 from engine_tools.ucsm import (
     PortProfile,
+    Vlan,
     check_profile_names,
     closest_names,
     overused_profiles,
     parse_address,
+    profiles_from_answer,
 )
 from tests.engine.ucsm_helpers import (
     UCSM_PROFILES,
@@ -262,3 +264,41 @@ def test_parse_address_one_line_error_or_a_valid_address(text):
         assert "\n" not in str(e)
         return
     assert host and 0 < port < 65536
+
+
+ANSWER = ('<configResolveClass cookie="c" response="yes" classId="vnicProfile"><outConfigs>'
+          '<vnicProfile dn="fabric/lan/profiles/vnic-P" name="P" maxPorts="12">'
+          '<vnicEtherIf dn="fabric/lan/profiles/vnic-P/if-b" name="b" vnet="20" '
+          'defaultNet="no"/><vnicEtherIf name="a" vnet="10" defaultNet="yes"/>'
+          '<vmVnicProfCl name="cl"/></vnicProfile></outConfigs></configResolveClass>')
+
+
+def test_profiles_from_answer_reads_nested_children():
+    assert profiles_from_answer(ANSWER) == [
+        PortProfile("P", [Vlan("a", 10, True), Vlan("b", 20, False)], 12, ["cl"])]
+
+
+@pytest.mark.parametrize("text", [
+    '<!DOCTYPE x [<!ENTITY a "aaaa">]><configResolveClass><outConfigs/></configResolveClass>',
+    "<configResolveClass/>", "<aaaLogin><outConfigs/></aaaLogin>", "", "\x00",
+])
+def test_profiles_from_answer_refuses_what_is_not_an_answer(text):
+    with pytest.raises(ValueError):
+        profiles_from_answer(text)
+
+
+def test_profiles_from_answer_raises_the_sdk_exception_for_error_codes():
+    from ucsmsdk.ucsexception import UcsException
+
+    with pytest.raises(UcsException):
+        profiles_from_answer('<configResolveClass errorCode="552" errorDescr="no"/>')
+
+
+@given(st.text(max_size=300))
+def test_profiles_from_answer_never_anything_else(text):
+    from ucsmsdk.ucsexception import UcsException
+
+    try:
+        profiles_from_answer(text)
+    except (ValueError, UcsException):
+        pass
