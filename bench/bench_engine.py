@@ -39,7 +39,7 @@ UCSM_PROFILES = [SimProfile("Profile%d" % i, 4096, [("vlan%d" % (100 + i), 100 +
     SimProfile("other-%03d" % i, 64, [("vlan%d" % v, v, v == 200 + i)
                                       for v in range(200 + i, 204 + i)], ("dc1", "dc2"))
     for i in range(300)]
-UCSM_RUNS = 3
+UCSM_RUNS = 2
 
 
 def ucsm_rerun(csv_path, conn, password, rerun_seconds):

@@ -3,6 +3,8 @@
 1. register the `vmfex` custom property (stand-in engine-config),
 2. assign maps from a CSV file to VMs of a simulated engine (real ovirtsdk4
    over HTTPS to tests.engine.ovirtsim), re-run it, export and check,
+   then against a UCS Manager stand-in (real ucsmsdk over HTTPS to
+   tests.engine.ucsmsim): list its port profiles, catch a profile typo,
 3. the VM starts: run the hook as VDSM would on its domain XML with the map
    the engine now holds, and show the diff.
 """
@@ -19,6 +21,7 @@ sys.path.insert(0, ROOT)
 
 from engine_tools.cli import main as vmfex_engine  # noqa: E402
 from tests.engine.ovirtsim import OvirtSimulator  # noqa: E402
+from tests.engine.ucsmsim import SimProfile, UcsmSimulator  # noqa: E402
 
 SAMPLE = os.path.join(ROOT, "tests", "data", "vdsm-domain.xml")
 VNIC_SAMPLE = os.path.join(ROOT, "tests", "data", "vdsm-domain-vnic-profiles.xml")
@@ -95,6 +98,40 @@ def assign_story(sim, tmp: str) -> list:
     run_tool("export", conn=conn)
     run_tool("check", conn=conn)
     return conn
+
+
+# The port profiles UCS Manager defines for the demo (name, maxPorts, VLANs).
+UCSM_PROFILES = [
+    SimProfile("Profile1", 64, [("web", 100, True), ("backup", 110, False)]),
+    SimProfile("Profile2", 64, [("web", 100, False), ("mgmt", 10, True)]),
+    SimProfile("Storage-10G", 16, [("nfs", 300, True)]),
+]
+
+
+def ucsm_story(sim, tmp: str, conn: list) -> None:
+    section("2f. UCS Manager (stand-in, real ucsmsdk): its port profiles and oVirt's use")
+    with UcsmSimulator(profiles=UCSM_PROFILES) as ucs:
+        password = os.path.join(tmp, "ucsm-password")
+        with open(password, "w") as f:
+            f.write(ucs.password + "\n")
+        ucsm = ["--ucsm", ucs.address, "--ucsm-username", ucs.username,
+                "--ucsm-password-file", password, "--ucsm-ca-file", ucs.ca_file]
+        print("$UCSM = %s" % " ".join(ucsm))
+        print("$ vmfex-engine ucs profiles $UCSM $CONN", flush=True)
+        print("(exit %d)" % vmfex_engine(["ucs", "profiles"] + ucsm + conn), flush=True)
+        section("2g. a port profile typo is caught against UCS Manager, nothing written")
+        typo = os.path.join(tmp, "ucs-typo.csv")
+        with open(typo, "w") as f:
+            f.write("vm,nic,profile\nweb02,nic1,Profile1\ndb01,nic2,Storage-10g\n")
+        with open(typo) as f:
+            sys.stdout.write(f.read())
+        print("$ vmfex-engine assign ucs-typo.csv $UCSM $CONN", flush=True)
+        seen = len(ucs.methods)
+        code = vmfex_engine(["assign", typo] + ucsm + conn)
+        sys.stderr.flush()
+        print("(exit %d; what UCS Manager received: %s; db01 still has %s)"
+              % (code, ", ".join(ucs.methods[seen:]), sim.vms["db01"].custom_properties),
+              flush=True)
 
 
 def hook_story(sim) -> int:
@@ -206,7 +243,8 @@ def main() -> int:
             sim.add_sample_vms(20)
             print("\nsimulated engine at %s: %d VMs (web01 up with the NICs of %s)"
                   % (sim.url, len(sim.vms), os.path.relpath(SAMPLE, ROOT)))
-            assign_story(sim, tmp)
+            conn = assign_story(sim, tmp)
+            ucsm_story(sim, tmp, conn)
             return hook_story(sim)
 
 

@@ -298,6 +298,11 @@ def test_requires_obsoletes_and_provides(build):
     assert "python3" in common
     for requires in (engine, common):  # the engine machine needs no VDSM, libvirt or lxml
         assert not {"vdsm", "python3-libvirt", "python3-lxml", NAME} & requires
+    # ucsmsdk is a weak dependency of the engine tool only (UCS Manager checks)
+    assert query(build.engine, "--recommends").split() == ["python3-ucsmsdk"]
+    assert "python3-ucsmsdk" not in engine
+    for rpm_path in (build.host, build.common):
+        assert query(rpm_path, "--recommends").strip() == ""
     for rpm_path in (build.common, build.engine):
         assert query(rpm_path, "--conflicts").strip() == ""
         assert query(rpm_path, "--obsoletes").strip() == ""
