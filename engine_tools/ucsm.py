@@ -331,17 +331,24 @@ def _query_profiles(handle) -> str:
     return handle.post_xml(ucsxmlcodec.to_xml_str(request))
 
 
+def verified_handle(options: UcsmOptions):
+    """A ucsmsdk UcsHandle, not logged in yet, whose every request goes
+    through the verifying transport; the TLS pre-check already passed."""
+    ucshandle, _ = _import_sdk()
+    context = tls_context(options)
+    _precheck(options, context)
+    return _verified_handle_class(ucshandle)(options, context)
+
+
 def read_profiles(options: UcsmOptions, err: TextIO) -> List[PortProfile]:
     """Every vnicProfile of UCS Manager: login, ONE hierarchical
     configResolveClass, logout (on every path). Raises UcsmError."""
-    ucshandle, ucsexception = _import_sdk()
+    _, ucsexception = _import_sdk()
     if options.insecure:
         err.write("WARNING: UCS Manager TLS verification is OFF (--ucsm-insecure): "
                   "%s is not authenticated and its password can be intercepted\n"
                   % _where(options))
-    context = tls_context(options)
-    _precheck(options, context)
-    handle = _verified_handle_class(ucshandle)(options, context)
+    handle = verified_handle(options)
     try:
         try:
             handle.login()
