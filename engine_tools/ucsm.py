@@ -58,8 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the UCS Manager options (group "UCS Manager") to a subparser."""
     group = parser.add_argument_group(
         "UCS Manager", "check port profile names against UCS Manager (read-only; "
-        "needs ucsmsdk). The --config section may hold the same keys: %s"
-        % ", ".join(CONFIG_KEYS))
+        "needs ucsmsdk), e.g. --ucsm ucsm.example.com --ucsm-username admin "
+        "--ucsm-password-file ~/.ucsm-pw --ucsm-ca-file ucsm-ca.pem. The --config "
+        "section may hold the same keys: %s" % ", ".join(CONFIG_KEYS))
     group.add_argument("--ucsm", metavar="HOST[:PORT]",
                        help="UCS Manager address (HTTPS, default port 443)")
     group.add_argument("--ucsm-username", metavar="USER", help="UCS Manager user")
