@@ -63,3 +63,19 @@ def test_a_command_is_required_and_version_is_printed(capsys):
         p.parse_args(["--version"])
     assert exit_info.value.code == 0 and capsys.readouterr().out == "tool 9.9\n"
     assert isinstance(p, argparse.ArgumentParser) and p.allow_abbrev is False
+
+
+def test_an_os_error_is_one_line_naming_the_file(capsys):
+    p = parser(command("go", fail(FileNotFoundError(2, "No such file or directory", "/x/y"))))
+    assert cli.run_command("tool", p, ["go"]) == cli.EXIT_FAILED
+    assert capsys.readouterr().err == "tool: error: /x/y: No such file or directory\n"
+
+
+def test_an_internal_bug_says_so_then_shows_the_traceback(capsys):
+    p = parser(command("go", fail(ZeroDivisionError("division by zero"))))
+    assert cli.run_command("tool", p, ["go"]) == cli.EXIT_FAILED
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == ("tool: internal error (a bug in tool, please report it with the "
+                        "traceback below):")
+    assert lines[1] == "Traceback (most recent call last):"
+    assert lines[-1] == "ZeroDivisionError: division by zero"

@@ -43,8 +43,27 @@ def test_bad_network_names_say_where_they_came_from(name):
     with pytest.raises(InvalidName) as err:
         check_network_name(name, "--name")
     assert str(err.value) == ("invalid --name %r: expected a libvirt network name (not "
-                              "empty, no '/', no surrounding spaces)" % name)
+                              "empty, no '/', no control characters, no surrounding spaces)" % name)
 
 
 def test_good_network_names():
     assert check_network_name("direct-pool") == "direct-pool"
+
+
+@pytest.mark.parametrize("name", ["eth\x01", "eth\x00", "e\x7fth", "eth\x85", "eth\udcff",
+                                  "eth\ufffe", "\u00e9" * 8])
+def test_interface_names_libvirt_xml_cannot_hold_are_refused(name):
+    # "é" * 8 is 8 characters but 16 bytes: IFNAMSIZ counts bytes.
+    with pytest.raises(InvalidName):
+        check_ifname(name)
+
+
+@pytest.mark.parametrize("name", ["pool\x01", "pool\x00x", "a\tb", "a\x9bb", "a\udc80"])
+def test_network_names_with_control_characters_are_refused(name):
+    with pytest.raises(InvalidName, match="no control characters"):
+        check_network_name(name)
+
+
+def test_names_of_unicode_letters_are_fine():
+    assert check_ifname("\u00e9th0") == "\u00e9th0"
+    assert check_network_name("r\u00e9seau VM-FEX") == "r\u00e9seau VM-FEX"

@@ -46,7 +46,11 @@ def say(prog: str, message: str) -> None:
 
 def run_command(prog: str, parser: argparse.ArgumentParser,
                 argv: "list | None" = None) -> int:
-    """Parse `argv`, run the chosen subcommand, map errors to exit codes."""
+    """Parse `argv`, run the chosen subcommand, map errors to exit codes.
+
+    User and environment errors (VmfexError, OSError) are one line; anything
+    else is a bug in the tool: one line saying so, then the traceback.
+    """
     args = parser.parse_args(argv)
     try:
         return args.run(args)
@@ -54,9 +58,37 @@ def run_command(prog: str, parser: argparse.ArgumentParser,
         say(prog, "error: %s" % err)
         return EXIT_USAGE
     except VmfexError as err:
-        sys.stdout.flush()
+        _flush_stdout()
         say(prog, "error: %s" % err)
         return EXIT_FAILED
     except KeyboardInterrupt:
         say(prog, "interrupted")
         return EXIT_FAILED
+    except OSError as err:
+        _flush_stdout()
+        say(prog, "error: %s" % describe_os_error(err))
+        return EXIT_FAILED
+    except Exception:
+        import traceback
+        _flush_stdout()
+        say(prog, "internal error (a bug in %s, please report it with the traceback "
+                  "below):" % prog)
+        traceback.print_exc(file=sys.stderr)
+        return EXIT_FAILED
+
+
+def describe_os_error(err: OSError) -> str:
+    """'FILE: reason' (both files for a rename), or the reason alone."""
+    reason = err.strerror or str(err)
+    if err.filename is None:
+        return reason
+    names = [err.filename] + ([err.filename2] if err.filename2 is not None else [])
+    return "%s: %s" % (" -> ".join(str(name) for name in names), reason)
+
+
+def _flush_stdout() -> None:
+    # Results printed before the failure go out before the error line.
+    try:
+        sys.stdout.flush()
+    except OSError:
+        pass

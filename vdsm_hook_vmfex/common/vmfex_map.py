@@ -7,10 +7,11 @@ A strict hand-written parser: no eval/literal_eval, bounded input size.
 No `typing` import: it costs more than the whole parse on the hook path.
 """
 from vdsm_hook_vmfex.common.errors import InvalidMap, VmfexError
+from vdsm_hook_vmfex.common.property import SPACE
 from vdsm_hook_vmfex.common.rules import check_profile, normalize_mac
 
 MAX_MAP_LENGTH = 64 * 1024
-_SPACE = " \t\r\n"
+_SPACE = SPACE
 _QUOTES = "'\""
 
 

@@ -4,6 +4,8 @@
   [vmfex]
   network = direct-pool
   lock_file = /run/vdsm/hook-vmfex.lock
+Values are plain text in UTF-8: no interpolation, so `%` is an ordinary
+character.
 """
 import configparser
 import os
@@ -36,9 +38,11 @@ def load_settings(environ: "dict | None" = None) -> Settings:
     if environ is None:
         environ = os.environ
     path = environ.get(CONF_ENV) or DEFAULT_CONF_PATH
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None)
     try:
-        with open(path) as conf:
+        # UTF-8 whatever the locale: VDSM may run hooks under LANG=C, where
+        # Python 3.6 would read ASCII.
+        with open(path, encoding="utf-8") as conf:
             parser.read_file(conf)
     except FileNotFoundError:
         return Settings()
@@ -51,7 +55,7 @@ def load_settings(environ: "dict | None" = None) -> Settings:
     network = section.get("network", DEFAULT_NETWORK).strip()
     check_network_name(network, "network name in %s" % path)
     lock_path = section.get("lock_file", DEFAULT_LOCK_PATH).strip()
-    if not os.path.isabs(lock_path):
+    if not os.path.isabs(lock_path) or "\0" in lock_path:
         raise ConfigError("invalid lock_file %r in %s: expected an absolute path"
                           % (lock_path, path))
     return Settings(network, lock_path, source=path)

@@ -43,12 +43,21 @@ def parse_xml(data: bytes, any_root: bool = False) -> etree._Element:
     """Parse hook XML without entity expansion or network access; the root
     must be <domain> or <interface> unless `any_root` (a device hook point
     passes whatever device has custom properties)."""
+    # VDSM hands hooks UTF-8 (its own hooking.read_domxml decodes it so), which
+    # never holds a NUL byte; libxml2 stops reading at a NUL after the root
+    # element and would drop whatever follows it without a word.
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise InvalidDomainXml("domain XML holds a NUL byte at byte %d of %d: expected "
+                               "UTF-8 XML text" % (nul + 1, len(data)))
     parser = etree.XMLParser(resolve_entities=False, no_network=True,
                              remove_blank_text=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as err:
-        raise InvalidDomainXml("domain XML is not well-formed: %s" % err) from None
+        # libxml2 puts some details (the offending bytes) on a second line.
+        detail = " ".join(line.strip() for line in str(err).splitlines())
+        raise InvalidDomainXml("domain XML is not well-formed: %s" % detail) from None
     if root is None:
         raise InvalidDomainXml("domain XML is empty: expected <domain> or <interface>")
     if not any_root and root.tag not in ("domain", "interface"):

@@ -10,7 +10,7 @@ and most VMs have no `vmfex` property.
 import os
 import sys
 
-from vdsm_hook_vmfex.common.property import PROPERTY_NAME
+from vdsm_hook_vmfex.common.property import PROPERTY_NAME, SPACE
 
 # Hook points that get the whole domain, and those that get one device with
 # that device's custom properties in the environment (VDSM hooks.py).
@@ -25,7 +25,10 @@ LOCK_TIMEOUT_SECONDS = 30
 
 
 def _say(message: str) -> None:
-    sys.stderr.write(PREFIX + message + "\n")
+    # VDSM copies stderr into vdsm.log: every line carries the prefix, also
+    # the later lines of a multi-line libxml2 or libvirt message.
+    sys.stderr.write("".join(PREFIX + line + "\n"
+                             for line in message.splitlines() or [""]))
 
 
 def run(hook_point: str, environ: dict) -> int:
@@ -36,7 +39,9 @@ def run(hook_point: str, environ: dict) -> int:
         return EXIT_STOP
     value = environ.get(PROPERTY_NAME, "")
     original = None
-    if hook_point in DOMAIN_HOOK_POINTS and not value.strip():
+    # Empty exactly as the map parser sees it: str.strip() would also take
+    # U+00A0 or VT for nothing, which the parser refuses.
+    if hook_point in DOMAIN_HOOK_POINTS and not value.strip(SPACE):
         # No VM map; NICs may still carry a vNIC profile's vmfex in the
         # metadata. A byte search keeps VMs without any vmfex off lxml.
         original = _read_if_mentions_vmfex(environ.get("_hook_domxml"))
@@ -51,12 +56,12 @@ def run(hook_point: str, environ: dict) -> int:
         if isinstance(err, VmfexError):
             _say(str(err))
         elif isinstance(err, OSError):
-            _say("%s: %s" % (getattr(err, "filename", None) or "I/O error",
-                             err.strerror or err))
+            _say("%s: %s" % (err.filename or "I/O error", err.strerror or err))
         else:
             import traceback
-            _say("internal error, refusing to go on: %r" % (err,))
-            traceback.print_exc(file=sys.stderr)
+            _say("internal error (a bug in the vmfex hook, please report it), "
+                 "refusing to go on: %r" % (err,))
+            _say(traceback.format_exc())
         return EXIT_STOP
 
 
@@ -140,14 +145,18 @@ def _check_destination(root, mapping: dict, settings, vm: str) -> int:
 
 
 def write_atomically(path: str, data: bytes) -> None:
-    """Replace `path` by a fully written temp file in the same directory."""
+    """Replace `path` by a fully written temp file in the same directory;
+    VmfexError naming `path` if that fails (then `path` is unchanged)."""
     directory = os.path.dirname(os.path.abspath(path))
     mode = os.stat(path).st_mode & 0o7777
     # os.open with O_EXCL rather than tempfile: tempfile's imports cost the
     # hook 2 ms on every VM start.
     tmp_path = os.path.join(directory, ".vmfex-%d-%s.tmp"
                             % (os.getpid(), os.path.basename(path)))
-    fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as err:
+        raise _write_failed(path, tmp_path, err) from None
     try:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(data)
@@ -155,9 +164,20 @@ def write_atomically(path: str, data: bytes) -> None:
             os.fsync(tmp.fileno())
         os.chmod(tmp_path, mode)
         os.replace(tmp_path, path)
-    except BaseException:
-        os.unlink(tmp_path)
+    except BaseException as err:
+        try:
+            os.unlink(tmp_path)
+        except OSError:
+            pass
+        if isinstance(err, OSError):
+            raise _write_failed(path, tmp_path, err) from None
         raise
+
+
+def _write_failed(path: str, tmp_path: str, err: OSError):
+    from vdsm_hook_vmfex.common.errors import VmfexError
+    return VmfexError("cannot write %s (through the temporary file %s): %s; %s is "
+                      "unchanged" % (path, tmp_path, err.strerror or err, path))
 
 
 def main(argv: "list" = None) -> int:

@@ -8,6 +8,9 @@ import os
 import re
 from typing import List, Optional, Tuple
 
+from vdsm_hook_vmfex.common.errors import InvalidName
+from vdsm_hook_vmfex.common.rules import check_ifname
+
 ZERO_MAC = "00:00:00:00:00:00"
 VMFEX_DRIVER = "enic"
 
@@ -34,10 +37,13 @@ def natural_key(name: str) -> list:
 
 
 def _read_mac(path: str) -> Optional[str]:
+    """The MAC in an `address` file; None when unreadable or not ASCII text
+    (then it is no zero MAC either)."""
     try:
-        with open(path) as address:
-            return address.read().strip().lower()
-    except OSError:
+        with open(path, "rb") as address:
+            data = address.read(4096)  # a sysfs attribute is at most a page
+        return data.decode("ascii").strip().lower()
+    except (OSError, UnicodeDecodeError):
         return None
 
 
@@ -51,6 +57,10 @@ def find_zero_mac_pci_nics(sysfs_root: str = "/sys") -> "List[NetDevice]":
         return []
     found = []
     for name in sorted(names, key=natural_key):
+        try:
+            check_ifname(name)
+        except InvalidName:
+            continue  # libvirt XML cannot name it (e.g. undecodable bytes)
         device_link = os.path.join(net_dir, name, "device")
         if not os.path.exists(device_link):
             continue  # virtual: lo, bridges, bonds, macvtaps
