@@ -62,6 +62,12 @@ def test_a_config_file_that_is_not_utf8_is_one_line(tmp_path):
                                  % (tmp_path / "vmfex.conf"))
 
 
+def test_a_config_path_that_cannot_be_read_is_one_line(tmp_path):
+    run = run_hook(tmp_path, "before_vm_start", sample(), VMFEX_CONF=str(tmp_path))
+    run.assert_refused()
+    assert run.stderr == "vmfex: cannot read %s: Is a directory\n" % tmp_path
+
+
 # --- 11. every line starts with vmfex: --------------------------------------
 
 def test_a_multi_line_libxml2_error_is_one_prefixed_line(tmp_path):

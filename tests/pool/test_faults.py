@@ -52,6 +52,9 @@ def test_percent_in_the_config_file_is_a_plain_character(tmp_path, network):
      "invalid --name 'a\\x01b': expected a libvirt network name"),
     (["status", "--name", "pool\x1b"], "invalid --name 'pool\\x1b'"),
     (["remove", "--name", "a\tb", "--dry-run"], "invalid --name 'a\\tb'"),
+    (["status", "--uri", "test:///default\udcff"],  # the byte 0xff in argv
+     "invalid --uri 'test:///default\\udcff': expected a libvirt URI"),
+    (["status", "--uri", "test:///default\x01"], "invalid --uri 'test:///default\\x01'"),
 ])
 def test_control_characters_in_arguments_are_usage_errors(tmp_path, args, message):
     rc, out, err = run_cli(args, conf_env(tmp_path, ""))
@@ -124,15 +127,17 @@ confs = st.one_of(
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(command=st.sampled_from([b"define", b"status", b"remove", b"bogus"]),
        args=options, conf=confs,
-       libvirt_uri=st.sampled_from([b"test:///default", b"test:///nonexistent.xml"]))
+       libvirt_uri=st.sampled_from([b"test:///default", b"test:///nonexistent.xml"]),
+       uri=st.one_of(st.none(), no_nul.map(lambda b: b"test:///" + b)))
 def test_no_arguments_or_settings_make_a_traceback(tmp_path_factory, command, args, conf,
-                                                   libvirt_uri):
+                                                   libvirt_uri, uri):
     tmp = tmp_path_factory.mktemp("pool")
     conf_path = tmp / "vmfex.conf"
     conf_path.write_bytes(conf.replace(b"LOCKDIR", str(tmp).encode()))
-    # The libvirt URI comes only from the environment: no --uri is generated,
-    # so nothing reaches a real libvirtd; no sysfs but the test's is read.
+    # Only libvirt's test driver is reached (no --uri but test:///...), and no
+    # sysfs but the test's is read.
     tail = [b"--sysfs-root", str(tmp / "sys").encode()] if command == b"define" else []
+    tail += [b"--uri", uri] if uri is not None else []  # only the test driver
     rc, out, err = run_bytes([command] + args + tail,
                              {b"VMFEX_CONF": str(conf_path).encode(),
                               b"LIBVIRT_DEFAULT_URI": libvirt_uri})

@@ -15,11 +15,11 @@ PROFILE_CHARS = "letters, digits, space and _ . : -"
 # '.' or '..', no '/', ':' or whitespace.
 IFNAME_MAX_LENGTH = 15
 _BAD_IFNAME = re.compile(r"[/:\s]")
-# Characters no libvirt XML can carry (lxml refuses them with a ValueError):
-# C0 controls (XML 1.0 allows only tab, LF and CR, which the names refuse
-# anyway), DEL and C1 controls, lone surrogates (non-UTF-8 bytes in argv or a
-# file name decode to them) and the non-characters U+FFFE, U+FFFF.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Characters no name or URI of ours holds: C0 controls (tab, LF and CR
+# included), DEL and C1 controls, lone surrogates (non-UTF-8 bytes in argv or
+# a file name decode to them) and the non-characters U+FFFE, U+FFFF. All but
+# tab, LF and CR are what libvirt XML cannot carry (lxml raises ValueError).
+NOT_IN_XML = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 _HEX_OCTET = re.compile(r"[0-9A-Fa-f]{2}\Z")
 _PROFILE = re.compile(r"[A-Za-z0-9 _.:-]+\Z")
@@ -71,7 +71,7 @@ def check_profile(text: str) -> str:
 def check_ifname(name: str) -> str:
     """Return `name` if it can be a Linux interface name, else raise InvalidName."""
     # IFNAMSIZ counts bytes; the length is measured once no surrogate is left.
-    if (not name or _BAD_IFNAME.search(name) or _CONTROL.search(name)
+    if (not name or _BAD_IFNAME.search(name) or NOT_IN_XML.search(name)
             or len(name.encode("utf-8")) > IFNAME_MAX_LENGTH or name in (".", "..")):
         raise InvalidName(
             "invalid device %r: expected a Linux interface name (1-%d bytes, "
@@ -83,7 +83,7 @@ def check_ifname(name: str) -> str:
 def check_network_name(name: str, where: str = "network name") -> str:
     """Return `name` if libvirt accepts it as a network name (not empty, no
     '/'), else raise InvalidName; `where` says where the name came from."""
-    if not name or "/" in name or name != name.strip() or _CONTROL.search(name):
+    if not name or "/" in name or name != name.strip() or NOT_IN_XML.search(name):
         raise InvalidName(
             "invalid %s %r: expected a libvirt network name (not empty, no '/', "
             "no control characters, no surrounding spaces)" % (where, name))

@@ -46,7 +46,9 @@ def load_settings(environ: "dict | None" = None) -> Settings:
             parser.read_file(conf)
     except FileNotFoundError:
         return Settings()
-    except (OSError, UnicodeDecodeError) as err:
+    except OSError as err:
+        raise ConfigError("cannot read %s: %s" % (path, err.strerror or err)) from None
+    except UnicodeDecodeError as err:
         raise ConfigError("cannot read %s: %s" % (path, err)) from None
     except configparser.Error as err:
         raise ConfigError("%s is not a valid INI file with a [vmfex] section: %s"

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from vdsm_hook_vmfex.common.cli import EXIT_FAILED, EXIT_OK, UsageError, say
 from vdsm_hook_vmfex.common.errors import InvalidName
-from vdsm_hook_vmfex.common.rules import check_network_name
+from vdsm_hook_vmfex.common.rules import NOT_IN_XML, check_network_name
 from vdsm_hook_vmfex.pool.plan import STEP_TODO, Plan, refusal
 
 PROG = "vmfex-direct-pool"
@@ -33,11 +33,20 @@ def network_name(args: argparse.Namespace, settings) -> str:
         raise UsageError(str(err)) from None
 
 
+def checked_uri(uri: "str | None") -> "str | None":
+    """--uri as given, or UsageError: libvirt takes a URI as UTF-8 text
+    (undecodable bytes in argv arrive as surrogates it cannot encode)."""
+    if uri is not None and (not uri or NOT_IN_XML.search(uri)):
+        raise UsageError("invalid --uri %r: expected a libvirt URI such as "
+                         "qemu:///system, without control characters" % uri)
+    return uri
+
+
 @contextmanager
 def libvirt_connection(args: argparse.Namespace):
     """A connection to --uri (or the default), closed afterwards."""
     from vdsm_hook_vmfex.hook.virt import open_connection
-    conn = open_connection(args.uri)
+    conn = open_connection(checked_uri(args.uri))
     try:
         yield conn
     finally:
