@@ -10,17 +10,21 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := python3-venv python3-lxml python3-libvirt python3-cryptography python3-pycurl \
 	libvirt-clients libvirt-dev pkg-config libxml2-dev libxml2-utils libxslt1-dev \
 	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio gcc python3-dev
+# The real-libvirtd test tier (tests/libvirtd): the monolithic libvirtd with its
+# qemu and network drivers. Not libvirt-daemon-system: it pulls in systemd,
+# udev, iptables and dnsmasq, and the tier runs its own private daemon.
+LIBVIRTD_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 libvirt-clients
 PY_SOURCES := vdsm_hook_vmfex engine_tools
 LINT_PATHS := vdsm_hook_vmfex engine_tools tests tools bench
 
-.PHONY: all deps apt venv check lint test test-host test-engine demo bench bench-engine dist srpm rpm clean
+.PHONY: all deps apt qemu-user venv check lint test test-host test-engine demo bench bench-engine dist srpm rpm clean
 
 all: check
 
-deps: apt venv
+deps: apt qemu-user venv
 
 apt:
-	@missing=$$(for p in $(APT_PACKAGES); do \
+	@missing=$$(for p in $(APT_PACKAGES) $(LIBVIRTD_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -28,6 +32,13 @@ apt:
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+
+# libvirt's qemu driver refuses to load unless this user exists, even when
+# qemu.conf says user = "root" (libvirt-daemon-system would create it).
+qemu-user: apt
+	@getent passwd libvirt-qemu >/dev/null || useradd --system --user-group \
+		--no-create-home --home-dir /var/lib/libvirt --shell /usr/sbin/nologin \
+		--comment "Libvirt Qemu" libvirt-qemu
 
 $(VENV)/.installed: requirements-dev.txt
 	@[ -x $(PY) ] || $(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)

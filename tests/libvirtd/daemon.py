@@ -1,0 +1,329 @@
+"""A private `libvirtd` for tests: its own network and mount namespaces, veth
+pairs standing in for VM-FEX vNICs, config and state in one temp dir.
+
+    with PrivateLibvirtd(vnics=4) as daemon:
+        subprocess.run([...], env=dict(os.environ, **daemon.env))
+
+Only libvirtd runs inside the namespaces; everything that must see the veths
+(macvtap creation, qemu) is started by libvirtd itself, so tests and the
+commands they run stay outside and talk to it over its private socket.
+
+Inside the mount namespace a fresh sysfs shows the namespace's links, and temp
+dirs are bound over /etc/libvirt, /run, /var/lib, /var/cache and /var/log: the
+qemu driver reads /etc/libvirt/qemu.conf and keeps its state under fixed
+paths when it runs as root, so this is how it gets a private qemu.conf and
+leaves nothing on the machine.
+"""
+import ctypes
+import os
+import pwd
+import shlex
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from typing import Dict, List, Optional
+
+LIBVIRTD = "/usr/sbin/libvirtd"
+QEMU = "/usr/bin/qemu-system-x86_64"
+# The qemu driver refuses to load without this user, even with user = "root".
+QEMU_USER = "libvirt-qemu"
+CAP_NET_ADMIN = 12
+CAP_SYS_ADMIN = 21
+START_TIMEOUT = 60.0  # the first qemu capabilities probe takes ~10 s
+STOP_TIMEOUT = 15.0
+_PR_SET_PDEATHSIG = 1
+
+# user/group root and no security driver: as user libvirt-qemu with /dev/kvm at
+# 0600 every define re-probed capabilities (~56 s instead of ~0.02 s).
+QEMU_CONF = """user = "root"
+group = "root"
+security_driver = "none"
+stdio_handler = "file"
+"""
+
+LIBVIRTD_CONF = """unix_sock_dir = "{sock_dir}"
+auth_unix_rw = "none"
+auth_unix_ro = "none"
+log_outputs = "3:file:{log}"
+"""
+
+# Private directories bound over the daemon's fixed paths (name -> target).
+BIND_MOUNTS = (("etc", "/etc/libvirt"), ("run", "/run"), ("lib", "/var/lib"),
+               ("cache", "/var/cache"), ("log", "/var/log"))
+
+
+def _effective_caps() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("CapEff:"):
+                return int(line.split()[1], 16)
+    return 0
+
+
+def skip_reason() -> Optional[str]:
+    """Why a private libvirtd cannot run here, or None when it can."""
+    if os.geteuid() != 0:
+        return "not root: a private libvirtd needs root"
+    caps = _effective_caps()
+    for bit, name in ((CAP_NET_ADMIN, "CAP_NET_ADMIN"), (CAP_SYS_ADMIN, "CAP_SYS_ADMIN")):
+        if not caps & (1 << bit):
+            return "no %s: cannot create network and mount namespaces" % name
+    for path, package in ((LIBVIRTD, "libvirt-daemon"), (QEMU, "qemu-system-x86")):
+        if not os.access(path, os.X_OK):
+            return "%s missing: run 'make deps' (package %s)" % (path, package)
+    if not os.path.exists("/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/"
+                          "libvirt_driver_qemu.so"):
+        return "libvirt's qemu driver missing: run 'make deps' (libvirt-daemon-driver-qemu)"
+    for tool in ("unshare", "ip", "mount"):
+        if shutil.which(tool) is None:
+            return "%s missing from PATH" % tool
+    try:
+        pwd.getpwnam(QEMU_USER)
+    except KeyError:
+        return "user %s missing: run 'make deps'" % QEMU_USER
+    probe = subprocess.run(["unshare", "--net", "--mount", "true"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if probe.returncode != 0:
+        return "unshare --net --mount failed: %s" % probe.stderr.decode().strip()
+    return None
+
+
+def _die_with_parent() -> None:
+    # libvirtd gets SIGTERM if the test process dies without cleaning up.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def _terminate(proc: subprocess.Popen) -> None:
+    """SIGTERM `proc`, wait (bounded), then SIGKILL."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(STOP_TIMEOUT)
+
+
+class DaemonError(Exception):
+    """The private libvirtd did not come up."""
+
+
+class PrivateLibvirtd(object):
+    """A private libvirtd with `vnics` veth pairs (`vnic_names`) in its own
+    network namespace; a context manager that removes everything on exit."""
+
+    def __init__(self, vnics: int = 4, prefix: str = "vmfex",
+                 cache_dir: Optional[str] = None) -> None:
+        """`cache_dir`, when given, is bound over /var/cache and outlives the
+        daemon: libvirt keeps its qemu capabilities there (probing takes ~8 s)
+        and re-probes by itself when qemu or libvirt changed."""
+        self.vnic_names = ["%s%d" % (prefix, i) for i in range(vnics)]
+        self.cache_dir = cache_dir
+        self.tmp = ""
+        self.proc = None  # type: Optional[subprocess.Popen]
+        self.holder = None  # type: Optional[subprocess.Popen]
+        self._netns = None  # (st_dev, st_ino) of the daemon's network namespace
+
+    # --- what tests use ---------------------------------------------------
+    @property
+    def socket(self) -> str:
+        return os.path.join(self.tmp, "sock", "libvirt-sock")
+
+    @property
+    def uri(self) -> str:
+        return "qemu:///system?socket=" + self.socket
+
+    @property
+    def env(self) -> Dict[str, str]:
+        """Environment entries that point libvirt clients at this daemon."""
+        return {"LIBVIRT_DEFAULT_URI": self.uri}
+
+    @property
+    def log_path(self) -> str:
+        return os.path.join(self.tmp, "libvirtd.log")
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def qemu_log(self, domain: str) -> str:
+        """The qemu log of `domain` (empty when none was written)."""
+        path = os.path.join(self.tmp, "log", "libvirt", "qemu", domain + ".log")
+        try:
+            with open(path) as log:
+                return log.read()
+        except OSError:
+            return ""
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of the daemon's log and stderr, for failure messages."""
+        text = ""
+        for name in ("libvirtd.log", "stderr.log"):
+            try:
+                with open(os.path.join(self.tmp, name)) as log:
+                    text += "".join(log.readlines()[-lines:])
+            except OSError:
+                pass
+        return text
+
+    # --- life cycle -------------------------------------------------------
+    def __enter__(self) -> "PrivateLibvirtd":
+        self.tmp = tempfile.mkdtemp(prefix="vmfex-libvirtd-")
+        try:
+            self._write_config()
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _write_config(self) -> None:
+        for name, _target in BIND_MOUNTS:
+            os.makedirs(os.path.join(self.tmp, name))
+        os.makedirs(os.path.join(self.tmp, "sock"))
+        if self.cache_dir:
+            os.makedirs(self.cache_dir, exist_ok=True)
+        with open(os.path.join(self.tmp, "etc", "qemu.conf"), "w") as out:
+            out.write(QEMU_CONF)
+        with open(os.path.join(self.tmp, "etc", "libvirtd.conf"), "w") as out:
+            out.write(LIBVIRTD_CONF.format(sock_dir=os.path.join(self.tmp, "sock"),
+                                           log=self.log_path))
+
+    def _holder_script(self) -> str:
+        """The shell that sets up the new namespaces, then holds them open."""
+        q = shlex.quote
+        lines = ["set -e", "mount -t sysfs sysfs /sys"]
+        for name, target in BIND_MOUNTS:
+            source = os.path.join(self.tmp, name)
+            if name == "cache" and self.cache_dir:
+                source = self.cache_dir
+            lines.append("mount --bind %s %s" % (q(source), target))
+        lines.append("ip link set lo up")
+        for dev in self.vnic_names:
+            lines.append("ip link add %s type veth peer name %sp" % (dev, dev))
+            lines.append("ip link set %s up && ip link set %sp up" % (dev, dev))
+        lines.append(": > %s" % q(self._ready_path))
+        lines.append("exec sleep infinity")
+        return "\n".join(lines)
+
+    @property
+    def _ready_path(self) -> str:
+        return os.path.join(self.tmp, "namespace-ready")
+
+    def _spawn(self, argv: List[str]) -> subprocess.Popen:
+        with open(os.path.join(self.tmp, "stderr.log"), "ab") as err:
+            return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                                    preexec_fn=_die_with_parent)
+
+    def _wait(self, proc: subprocess.Popen, path: str, what: str) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not os.path.exists(path):
+            if proc.poll() is not None:
+                raise DaemonError("%s exited with %s:\n%s"
+                                  % (what, proc.returncode, self.log_tail()))
+            if time.monotonic() > deadline:
+                raise DaemonError("%s: no %s after %.0f s:\n%s"
+                                  % (what, path, START_TIMEOUT, self.log_tail()))
+            time.sleep(0.05)
+
+    def _start_holder(self) -> None:
+        # unshare without --fork execs: the Popen pid is the shell, then `sleep`.
+        self.holder = self._spawn(["unshare", "--net", "--mount", "--propagation",
+                                   "private", "/bin/sh", "-c", self._holder_script()])
+        self._wait(self.holder, self._ready_path, "namespace setup")
+        st = os.stat("/proc/%d/ns/net" % self.holder.pid)
+        self._netns = (st.st_dev, st.st_ino)
+
+    def start(self) -> None:
+        """Start libvirtd in the namespaces (also after stop()); wait, bounded,
+        for its socket."""
+        if self.holder is None:
+            self._start_holder()
+        # nsenter without --fork execs too: the Popen pid is libvirtd's.
+        self.proc = self._spawn([
+            "nsenter", "--target", str(self.holder.pid), "--net", "--mount",
+            LIBVIRTD, "--config", os.path.join(self.tmp, "etc", "libvirtd.conf"),
+            "--pid-file", os.path.join(self.tmp, "libvirtd.pid")])
+        self._wait(self.proc, self.socket, "libvirtd")
+        self._wait_answering()
+
+    def _wait_answering(self) -> None:
+        # The socket appears before the drivers are initialised (and is removed
+        # when that fails): ready means a connection answers.
+        import libvirt
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                conn = libvirt.open(self.uri)
+                conn.getCapabilities()
+                conn.close()
+                return
+            except libvirt.libvirtError as err:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise DaemonError("libvirtd does not answer (%s):\n%s"
+                                      % (err, self.log_tail())) from None
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stop libvirtd by its PID (SIGTERM, bounded wait, then SIGKILL). The
+        namespaces, links and running qemu processes stay."""
+        if self.proc is None:
+            return
+        _terminate(self.proc)
+        self.proc = None
+        if os.path.exists(self.socket):
+            os.unlink(self.socket)
+
+    def restart(self) -> None:
+        """Stop and start libvirtd, keeping its state, links and running domains."""
+        self.stop()
+        self.start()
+
+    def namespace_pids(self) -> List[int]:
+        """PIDs of the processes in the daemon's network namespace (libvirtd's
+        qemu children): only processes this daemon started live there."""
+        if self._netns is None:
+            return []
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                st = os.stat("/proc/%s/ns/net" % entry)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) == self._netns:
+                pids.append(int(entry))
+        return sorted(pids)
+
+    def close(self) -> None:
+        """Stop libvirtd, kill what it left running in its namespace (by PID),
+        and remove the temp dir; the namespaces and veths die with the last
+        process in them."""
+        try:
+            self.stop()
+        finally:
+            deadline = time.monotonic() + STOP_TIMEOUT
+            while True:
+                pids = self.namespace_pids()
+                if not pids or time.monotonic() > deadline:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                time.sleep(0.05)
+            if self.holder is not None:
+                _terminate(self.holder)
+                self.holder = None
+            if self.tmp:
+                shutil.rmtree(self.tmp, ignore_errors=True)
