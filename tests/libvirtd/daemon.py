@@ -37,10 +37,13 @@ _PR_SET_PDEATHSIG = 1
 
 # user/group root and no security driver: as user libvirt-qemu with /dev/kvm at
 # 0600 every define re-probed capabilities (~56 s instead of ~0.02 s).
+# No cgroups: they live in the machine's real /sys/fs/cgroup (hidden by the
+# private sysfs anyway) and a killed run would leave directories there.
 QEMU_CONF = """user = "root"
 group = "root"
 security_driver = "none"
 stdio_handler = "file"
+cgroup_controllers = [ ]
 """
 
 LIBVIRTD_CONF = """unix_sock_dir = "{sock_dir}"
@@ -148,8 +151,15 @@ class PrivateLibvirtd(object):
 
     @property
     def pid(self) -> int:
+        """libvirtd's PID."""
         assert self.proc is not None
         return self.proc.pid
+
+    @property
+    def sysfs_root(self) -> str:
+        """The namespace's sysfs, which shows its veths, seen from outside."""
+        assert self.holder is not None
+        return "/proc/%d/root/sys" % self.holder.pid
 
     def qemu_log(self, domain: str) -> str:
         """The qemu log of `domain` (empty when none was written)."""
