@@ -35,6 +35,18 @@ SMALL_DOMAIN = """<domain type="qemu">
   </devices>
 </domain>
 """
+# VDSM gives every device its boot order; libvirt refuses a NIC's <boot order>
+# on a domain that has none ("per-device boot elements cannot be used together
+# with os/boot elements"): hotplug targets carry an empty cdrom with one, and
+# spare pcie-root-ports (as VDSM adds on q35) for NICs plugged live.
+HOTPLUG_DEVICES = """    <disk type="file" device="cdrom">
+      <target dev="sdc" bus="sata"/>
+      <readonly/>
+      <boot order="100"/>
+    </disk>
+    <controller type="pci" index="0" model="pcie-root"/>
+""" + "".join('    <controller type="pci" index="%d" model="pcie-root-port"/>\n' % i
+              for i in range(1, 9))
 PLAIN_POOL_NIC = """    <interface type="network">
       <mac address="{mac}"/>
       <source network="direct-pool"/>
@@ -118,10 +130,15 @@ def tcg_sample() -> str:
     return etree.tostring(root, encoding="unicode")
 
 
-def rich_nic(index: int, kind: str, bus: int) -> str:
+ADDRESS = """      <address type="pci" domain="0x0000" bus="0x%02x" slot="0x00" function="0x0"/>
+"""
+
+
+def rich_nic(index: int, kind: str, bus: Optional[int]) -> str:
     """A VDSM-style NIC of type `kind` carrying everything the hook must
     drop or keep: filterref, vlan, port isolated, mtu, bandwidth, queues,
-    boot order, alias and a PCI address on `bus`."""
+    boot order, alias and a PCI address on `bus` (None: none, as a NIC
+    plugged into a running VM mostly comes)."""
     source = {
         "bridge": '<source bridge="ovirtmgmt"/>',
         "network": '<source network="ovirtmgmt"/>',
@@ -141,10 +158,9 @@ def rich_nic(index: int, kind: str, bus: int) -> str:
       <bandwidth><outbound average="1000" peak="2000" burst="1024"/></bandwidth>
       <boot order="{boot}"/>
       <alias name="ua-{index:08x}-8fd2-4b2d-a0b4-2d2e0d3b1f3a"/>
-      <address type="pci" domain="0x0000" bus="0x{bus:02x}" slot="0x00" function="0x0"/>
-    </interface>
+{address}    </interface>
 """.format(kind=kind, mac=mac(index), source=source, vlan=100 + index, boot=index + 1,
-           index=index, bus=bus)
+           index=index, address="" if bus is None else ADDRESS % bus)
 
 
 def rich_domain(name: str, nics: int) -> str:
@@ -152,6 +168,11 @@ def rich_domain(name: str, nics: int) -> str:
     body = "".join(rich_nic(i, REWRITABLE_TYPES[i % len(REWRITABLE_TYPES)], i + 1)
                    for i in range(nics))
     return SMALL_DOMAIN.format(name=name, nics=body)
+
+
+def hotplug_target(name: str) -> str:
+    """A TCG domain without NICs, booting from its cdrom as VDSM writes it."""
+    return SMALL_DOMAIN.format(name=name, nics=HOTPLUG_DEVICES)
 
 
 def small_domain(name: str, macs: Iterable[str]) -> str:
