@@ -21,6 +21,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from typing import Dict, List, Optional
@@ -94,21 +95,32 @@ def skip_reason() -> Optional[str]:
 
 
 def _die_with_parent() -> None:
-    # libvirtd gets SIGTERM if the test process dies without cleaning up.
+    # The holder (and through it libvirtd) gets SIGTERM if the test process
+    # dies without cleaning up.
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-def _terminate(proc: subprocess.Popen) -> None:
-    """SIGTERM `proc`, wait (bounded), then SIGKILL."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
+def _alive(pid: int) -> bool:
     try:
-        proc.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(STOP_TIMEOUT)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _kill_and_wait(pid: int) -> None:
+    """SIGTERM `pid`, wait (bounded) until it is gone, then SIGKILL."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                return
+            time.sleep(0.02)
 
 
 class DaemonError(Exception):
@@ -127,8 +139,8 @@ class PrivateLibvirtd(object):
         self.vnic_names = ["%s%d" % (prefix, i) for i in range(vnics)]
         self.cache_dir = cache_dir
         self.tmp = ""
-        self.proc = None  # type: Optional[subprocess.Popen]
         self.holder = None  # type: Optional[subprocess.Popen]
+        self._pid = None  # type: Optional[int]
         self._netns = None  # (st_dev, st_ino) of the daemon's network namespace
 
     # --- what tests use ---------------------------------------------------
@@ -152,8 +164,8 @@ class PrivateLibvirtd(object):
     @property
     def pid(self) -> int:
         """libvirtd's PID."""
-        assert self.proc is not None
-        return self.proc.pid
+        assert self._pid is not None
+        return self._pid
 
     @property
     def sysfs_root(self) -> str:
@@ -195,24 +207,27 @@ class PrivateLibvirtd(object):
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _path(self, name: str) -> str:
+        return os.path.join(self.tmp, name)
+
     def _write_config(self) -> None:
         for name, _target in BIND_MOUNTS:
-            os.makedirs(os.path.join(self.tmp, name))
-        os.makedirs(os.path.join(self.tmp, "sock"))
+            os.makedirs(self._path(name))
+        os.makedirs(self._path("sock"))
         if self.cache_dir:
             os.makedirs(self.cache_dir, exist_ok=True)
-        with open(os.path.join(self.tmp, "etc", "qemu.conf"), "w") as out:
+        with open(self._path("etc/qemu.conf"), "w") as out:
             out.write(QEMU_CONF)
-        with open(os.path.join(self.tmp, "etc", "libvirtd.conf"), "w") as out:
-            out.write(LIBVIRTD_CONF.format(sock_dir=os.path.join(self.tmp, "sock"),
-                                           log=self.log_path))
+        with open(self._path("etc/libvirtd.conf"), "w") as out:
+            out.write(LIBVIRTD_CONF.format(sock_dir=self._path("sock"), log=self.log_path))
 
     def _holder_script(self) -> str:
-        """The shell that sets up the new namespaces, then holds them open."""
+        """The shell run in the new namespaces: mounts and links, then the
+        holder (nsholder.py), which starts libvirtd when asked."""
         q = shlex.quote
         lines = ["set -e", "mount -t sysfs sysfs /sys"]
         for name, target in BIND_MOUNTS:
-            source = os.path.join(self.tmp, name)
+            source = self._path(name)
             if name == "cache" and self.cache_dir:
                 source = self.cache_dir
             lines.append("mount --bind %s %s" % (q(source), target))
@@ -220,75 +235,80 @@ class PrivateLibvirtd(object):
         for dev in self.vnic_names:
             lines.append("ip link add %s type veth peer name %sp" % (dev, dev))
             lines.append("ip link set %s up && ip link set %sp up" % (dev, dev))
-        lines.append(": > %s" % q(self._ready_path))
-        lines.append("exec sleep infinity")
+        argv = [sys.executable, "-I", os.path.join(os.path.dirname(__file__), "nsholder.py"),
+                self._path("namespace-ready"), self._path("libvirtd.child-pid"), "--",
+                LIBVIRTD, "--config", self._path("etc/libvirtd.conf"),
+                "--pid-file", self._path("libvirtd.pid")]
+        lines.append("exec " + " ".join(q(arg) for arg in argv))
         return "\n".join(lines)
 
-    @property
-    def _ready_path(self) -> str:
-        return os.path.join(self.tmp, "namespace-ready")
-
-    def _spawn(self, argv: List[str]) -> subprocess.Popen:
-        with open(os.path.join(self.tmp, "stderr.log"), "ab") as err:
-            return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
-                                    preexec_fn=_die_with_parent)
-
-    def _wait(self, proc: subprocess.Popen, path: str, what: str) -> None:
+    def _wait_for(self, ready, what: str) -> None:
+        """Poll `ready()` until true; bounded, and failing as soon as the
+        holder or libvirtd is gone."""
         deadline = time.monotonic() + START_TIMEOUT
-        while not os.path.exists(path):
-            if proc.poll() is not None:
-                raise DaemonError("%s exited with %s:\n%s"
-                                  % (what, proc.returncode, self.log_tail()))
+        while not ready():
+            if self.holder is None or self.holder.poll() is not None:
+                raise DaemonError("%s: the namespace holder exited:\n%s"
+                                  % (what, self.log_tail()))
+            if self._pid is not None and not _alive(self._pid):
+                raise DaemonError("%s: libvirtd exited:\n%s" % (what, self.log_tail()))
             if time.monotonic() > deadline:
-                raise DaemonError("%s: no %s after %.0f s:\n%s"
-                                  % (what, path, START_TIMEOUT, self.log_tail()))
+                raise DaemonError("%s: not after %.0f s:\n%s"
+                                  % (what, START_TIMEOUT, self.log_tail()))
             time.sleep(0.05)
 
     def _start_holder(self) -> None:
-        # unshare without --fork execs: the Popen pid is the shell, then `sleep`.
-        self.holder = self._spawn(["unshare", "--net", "--mount", "--propagation",
-                                   "private", "/bin/sh", "-c", self._holder_script()])
-        self._wait(self.holder, self._ready_path, "namespace setup")
+        with open(self._path("stderr.log"), "ab") as err:
+            # unshare without --fork execs: the Popen pid is the shell's, then
+            # the holder's.
+            self.holder = subprocess.Popen(
+                ["unshare", "--net", "--mount", "--propagation", "private",
+                 "/bin/sh", "-c", self._holder_script()],
+                stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                preexec_fn=_die_with_parent)
+        ready = self._path("namespace-ready")
+        self._wait_for(lambda: os.path.exists(ready), "namespace setup")
         st = os.stat("/proc/%d/ns/net" % self.holder.pid)
         self._netns = (st.st_dev, st.st_ino)
 
     def start(self) -> None:
         """Start libvirtd in the namespaces (also after stop()); wait, bounded,
-        for its socket."""
+        until it answers."""
         if self.holder is None:
             self._start_holder()
-        # nsenter without --fork execs too: the Popen pid is libvirtd's.
-        self.proc = self._spawn([
-            "nsenter", "--target", str(self.holder.pid), "--net", "--mount",
-            LIBVIRTD, "--config", os.path.join(self.tmp, "etc", "libvirtd.conf"),
-            "--pid-file", os.path.join(self.tmp, "libvirtd.pid")])
-        self._wait(self.proc, self.socket, "libvirtd")
-        self._wait_answering()
+        pid_file = self._path("libvirtd.child-pid")
+        if os.path.exists(pid_file):
+            os.unlink(pid_file)
+        self.holder.send_signal(signal.SIGUSR1)
+        self._wait_for(lambda: os.path.exists(pid_file), "libvirtd fork")
+        with open(pid_file) as text:
+            self._pid = int(text.read())
+        self._wait_for(lambda: os.path.exists(self.socket), "libvirtd socket")
+        self._wait_for(self._answers, "libvirtd connection")
 
-    def _wait_answering(self) -> None:
-        # The socket appears before the drivers are initialised (and is removed
-        # when that fails): ready means a connection answers.
+    def _answers(self) -> bool:
+        # The socket appears before the drivers are initialised (and goes
+        # away when that fails): ready means a connection answers.
         import libvirt
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                conn = libvirt.open(self.uri)
-                conn.getCapabilities()
-                conn.close()
-                return
-            except libvirt.libvirtError as err:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise DaemonError("libvirtd does not answer (%s):\n%s"
-                                      % (err, self.log_tail())) from None
-            time.sleep(0.1)
+        try:
+            conn = libvirt.open(self.uri)
+        except libvirt.libvirtError:
+            return False
+        try:
+            conn.getCapabilities()
+            return True
+        except libvirt.libvirtError:
+            return False
+        finally:
+            conn.close()
 
     def stop(self) -> None:
         """Stop libvirtd by its PID (SIGTERM, bounded wait, then SIGKILL). The
         namespaces, links and running qemu processes stay."""
-        if self.proc is None:
+        if self._pid is None:
             return
-        _terminate(self.proc)
-        self.proc = None
+        _kill_and_wait(self._pid)
+        self._pid = None
         if os.path.exists(self.socket):
             os.unlink(self.socket)
 
@@ -298,8 +318,8 @@ class PrivateLibvirtd(object):
         self.start()
 
     def namespace_pids(self) -> List[int]:
-        """PIDs of the processes in the daemon's network namespace (libvirtd's
-        qemu children): only processes this daemon started live there."""
+        """PIDs of the processes in the daemon's network namespace: the holder,
+        libvirtd and its qemu processes; nothing else lives there."""
         if self._netns is None:
             return []
         pids = []
@@ -315,25 +335,31 @@ class PrivateLibvirtd(object):
         return sorted(pids)
 
     def close(self) -> None:
-        """Stop libvirtd, kill what it left running in its namespace (by PID),
-        and remove the temp dir; the namespaces and veths die with the last
-        process in them."""
+        """Stop libvirtd, kill the qemu processes it left (by PID), end the
+        holder and remove the temp dir; the namespaces and veths die with the
+        holder, the last process in them."""
         try:
             self.stop()
-        finally:
+            holder = self.holder.pid if self.holder is not None else None
             deadline = time.monotonic() + STOP_TIMEOUT
-            while True:
-                pids = self.namespace_pids()
-                if not pids or time.monotonic() > deadline:
+            while time.monotonic() < deadline:
+                left = [pid for pid in self.namespace_pids() if pid != holder]
+                if not left:
                     break
-                for pid in pids:
+                for pid in left:
                     try:
                         os.kill(pid, signal.SIGKILL)
                     except ProcessLookupError:
                         pass
                 time.sleep(0.05)
+        finally:
             if self.holder is not None:
-                _terminate(self.holder)
+                self.holder.terminate()
+                try:
+                    self.holder.wait(STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    self.holder.kill()
+                    self.holder.wait(STOP_TIMEOUT)
                 self.holder = None
             if self.tmp:
                 shutil.rmtree(self.tmp, ignore_errors=True)
