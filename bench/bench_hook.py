@@ -8,6 +8,12 @@ the same run (interleaved, median of many runs), never as absolute limits.
    profiles (device custom properties in the domain metadata)     goal <= 1.3x
 3. the migration network check on a libvirt test-driver connection holding
    0 vs 500 running domains (in-process)             goal: flat (<= 1.25x)
+4. the migration hook (before_vm_migrate_destination, a subprocess as VDSM
+   runs it) on a real private libvirtd running 20 paused TCG domains on the
+   pool vs one running none                           goal: flat (<= 1.1x)
+   (root only, see tests/libvirtd/daemon.py; two daemons, runs interleaved)
+5. the same network check in-process over each daemon's socket (the three
+   libvirt calls alone, without Python's start)       goal: flat (<= 1.1x)
 """
 import os
 import statistics
@@ -89,6 +95,7 @@ def main() -> int:
                      1.3)
 
         ok &= bench_network_check(tmp)
+        ok &= bench_real_libvirtd(tmp, mapped_env)
     return 0 if ok else 1
 
 
@@ -114,6 +121,70 @@ def bench_network_check(tmp):
         conn.close()
     return report("3. network check, 500 vs 0 running domains", medians[1], medians[0],
                   1.25)
+
+
+def bench_real_libvirtd(tmp, mapped_env, running=20):
+    """Case 4: the migration hook against two private libvirtds, one with
+    `running` paused TCG domains holding pool devices, one with none."""
+    from tests.libvirtd.daemon import PrivateLibvirtd, skip_reason
+    reason = skip_reason()
+    if reason:
+        print("4. migration hook on a real libvirtd: skipped (%s)" % reason)
+        return True
+    import libvirt
+
+    from tests.libvirtd.helpers import mac, small_domain, start_paused
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+    cache = os.path.join(ROOT, "build", "libvirtd-cache")
+    source = os.path.join(tmp, "source-domxml")
+    with open(source, "w") as out:
+        out.write(domain_xml(nics=["00:1a:4a:00:00:%02x" % i for i in range(2)]))
+    conf = os.path.join(tmp, "vmfex.conf")
+    with open(conf, "w") as out:
+        out.write("[vmfex]\nlock_file = %s\n" % os.path.join(tmp, "hook-vmfex.lock"))
+    hook = [HOST_PYTHON, "-m", "vdsm_hook_vmfex", "before_vm_migrate_destination"]
+    with PrivateLibvirtd(vnics=running + 4, cache_dir=cache) as idle, \
+            PrivateLibvirtd(vnics=running + 4, cache_dir=cache) as busy:
+        commands = []
+        for daemon, count in ((idle, 0), (busy, running)):
+            conn = libvirt.open(daemon.uri)
+            devices = "".join('<interface dev="%s"/>' % dev for dev in daemon.vnic_names)
+            net = conn.networkDefineXML('<network><name>direct-pool</name><forward '
+                                        'mode="passthrough">%s</forward></network>'
+                                        % devices)
+            net.create()
+            for i in range(count):
+                start_paused(conn, small_domain("running%02d" % i, [mac(i)]))
+            assert len(conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)) == count
+            conn.close()
+            env = dict(mapped_env, _hook_domxml=source, VMFEX_CONF=conf, **daemon.env)
+            # the check reads what it must: exit 0, two NICs fit
+            subprocess.run(hook, env=env, check=True, stderr=subprocess.DEVNULL)
+            commands.append((hook, env, None))
+        idle_time, busy_time = time_commands(commands)
+        ok = report("4. migration hook, real libvirtd, %d vs 0 running" % running,
+                    busy_time, idle_time, 1.1)
+        idle_check, busy_check = time_checks([idle.uri, busy.uri])
+        ok &= report("5. network check over libvirtd's socket, %d vs 0" % running,
+                     busy_check, idle_check, 1.1)
+    return ok
+
+
+def time_checks(uris, runs=300):
+    """check_network_ready in-process on each URI in turn; medians in seconds."""
+    import libvirt
+
+    from vdsm_hook_vmfex.virt import check_network_ready
+    conns = [libvirt.open(uri) for uri in uris]
+    samples = [[] for _ in conns]
+    for _ in range(runs):
+        for i, conn in enumerate(conns):
+            start = time.perf_counter()
+            check_network_ready(conn, "direct-pool", 2)
+            samples[i].append(time.perf_counter() - start)
+    for conn in conns:
+        conn.close()
+    return [statistics.median(s) for s in samples]
 
 
 if __name__ == "__main__":
