@@ -2,6 +2,7 @@
 attach, and a start that gets as far as the 802.1Qbh association."""
 import libvirt
 import pytest
+from lxml import etree
 
 from tests.libvirtd.helpers import (
     NETWORK,
@@ -159,3 +160,42 @@ def test_libvirt_refuses_a_start_the_pool_cannot_serve(host, conn, libvirtd,
     with pytest.raises(libvirt.libvirtError) as err:
         dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
     assert message in err.value.get_error_message()
+
+
+def without_association(xml: str, mtu: str) -> str:
+    """The hook's output minus what this machine cannot do: <virtualport>
+    (802.1Qbh needs a Cisco vNIC) and <bandwidth> (this kernel has no sfq
+    qdisc nor tc police action); <mtu> set to `mtu`."""
+    root = etree.fromstring(xml.encode())
+    for nic in root.iter("interface"):
+        for name in ("virtualport", "bandwidth"):
+            nic.remove(nic.find(name))
+        nic.find("mtu").set("size", mtu)
+    return etree.tostring(root, encoding="unicode")
+
+
+def test_what_the_hook_keeps_starts_on_a_pool_device(host, conn):
+    host.define_pool()
+    run = host.hook("before_vm_start", rich_domain("kept", 1), vmfex_map({mac(0): "Web"}))
+    assert run.code == 0, run.stderr
+    dom = start_paused(conn, without_association(run.xml, "1500"))
+    live = interfaces(dom.XMLDesc(0))[0]
+    source = live.find("source")
+    assert (source.get("network"), source.get("mode")) == (NETWORK, "passthrough")
+    assert source.get("dev") == "vmfex0"
+    assert live.find("target").get("dev").startswith("macvtap")
+    kept = (live.find("driver").get("queues"), live.find("mtu").get("size"),
+            live.find("boot").get("order"), live.find("address").get("bus"))
+    assert kept == ("4", "1500", "1", "0x01")
+
+
+def test_an_mtu_above_the_vnics_stops_the_start(host, conn):
+    """libvirt sets <mtu> on the macvtap, which cannot exceed its vNIC's MTU
+    (1500 here): a kept MTU larger than the VM-FEX vNIC's fails the start."""
+    host.define_pool()
+    run = host.hook("before_vm_start", rich_domain("jumbo", 1), vmfex_map({mac(0): "Web"}))
+    assert run.code == 0, run.stderr
+    dom = conn.defineXML(without_association(run.xml, "9000"))
+    with pytest.raises(libvirt.libvirtError) as err:
+        dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
+    assert "Cannot set interface MTU on 'macvtap" in err.value.get_error_message()
