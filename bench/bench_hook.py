@@ -174,7 +174,7 @@ def time_checks(uris, runs=300):
     """check_network_ready in-process on each URI in turn; medians in seconds."""
     import libvirt
 
-    from vdsm_hook_vmfex.virt import check_network_ready
+    from vdsm_hook_vmfex.hook.virt import check_network_ready
     conns = [libvirt.open(uri) for uri in uris]
     samples = [[] for _ in conns]
     for _ in range(runs):

@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.libvirtd.daemon import PrivateLibvirtd, skip_reason
 from tests.libvirtd.helpers import Host, clean
+from tests.paths import ROOT
 
 VNICS = 4
 # libvirt re-probes by itself when qemu or libvirt changed; keeping the probe

@@ -8,11 +8,14 @@ from typing import Iterable, List, Optional
 import libvirt
 from lxml import etree
 
-from tests.conftest import DATA, ROOT
+from tests.paths import DATA, ROOT
+
+# libvirt-python prints every error on stderr by default; tests read them.
+libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 # The host command, run as a subprocess: the one line to change when the
 # layout moves it (python3 -m vdsm_hook_vmfex.pool).
-POOL_COMMAND = [sys.executable, "-m", "vdsm_hook_vmfex.direct_pool"]
+POOL_COMMAND = [sys.executable, "-m", "vdsm_hook_vmfex.pool"]
 HOOK_COMMAND = [sys.executable, "-m", "vdsm_hook_vmfex"]
 NETWORK = "direct-pool"
 REWRITABLE_TYPES = ("bridge", "network", "direct", "ethernet")
