@@ -4,9 +4,13 @@ pairs standing in for VM-FEX vNICs, config and state in one temp dir.
     with PrivateLibvirtd(vnics=4) as daemon:
         subprocess.run([...], env=dict(os.environ, **daemon.env))
 
-Only libvirtd runs inside the namespaces; everything that must see the veths
-(macvtap creation, qemu) is started by libvirtd itself, so tests and the
-commands they run stay outside and talk to it over its private socket.
+Only libvirtd (under nsholder.py, which holds the namespaces and reaps) runs
+inside the namespaces; everything that must see the veths (macvtap creation,
+qemu) is started by libvirtd itself, so tests and the commands they run stay
+outside and talk to it over its private socket. Nothing is left behind: on
+exit libvirtd is stopped by PID, then its qemu processes, then the holder,
+whose end takes the namespaces and veths with it; if the test process is
+killed, the holder (PDEATHSIG) does the same and removes the temp dir.
 
 Inside the mount namespace a fresh sysfs shows the namespace's links, and temp
 dirs are bound over /etc/libvirt, /run, /var/lib, /var/cache and /var/log: the
@@ -15,6 +19,7 @@ paths when it runs as root, so this is how it gets a private qemu.conf and
 leaves nothing on the machine.
 """
 import ctypes
+import glob
 import os
 import pwd
 import shlex
@@ -77,8 +82,7 @@ def skip_reason() -> Optional[str]:
     for path, package in ((LIBVIRTD, "libvirt-daemon"), (QEMU, "qemu-system-x86")):
         if not os.access(path, os.X_OK):
             return "%s missing: run 'make deps' (package %s)" % (path, package)
-    if not os.path.exists("/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/"
-                          "libvirt_driver_qemu.so"):
+    if not glob.glob("/usr/lib*/*/libvirt/connection-driver/libvirt_driver_qemu.so"):
         return "libvirt's qemu driver missing: run 'make deps' (libvirt-daemon-driver-qemu)"
     for tool in ("unshare", "ip", "mount"):
         if shutil.which(tool) is None:

@@ -7,13 +7,17 @@ made. It is the child subreaper for everything below it, so qemu processes
 libvirtd daemonizes are reparented here, not to PID 1: libvirt's destroy
 waits until the qemu PID is gone, and a PID 1 that reaps orphans only now and
 then (as here) adds ~1.5 s to every destroy. SIGUSR1 starts libvirtd and
-writes its PID to PID_FILE; daemon.py stops libvirtd by that PID; SIGTERM
-ends the holder, and with it (PDEATHSIG) a libvirtd still running.
+writes its PID to PID_FILE; daemon.py stops libvirtd by that PID. SIGTERM
+(also sent when the test process dies: PDEATHSIG) ends the holder after it
+stopped its children (libvirtd, qemu) and removed the temp dir holding
+READY_FILE, so even a killed test run leaves nothing behind.
 """
 import ctypes
 import os
+import shutil
 import signal
 import sys
+import time
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -49,6 +53,41 @@ def _reap() -> None:
             return
 
 
+def _children() -> "list":
+    me = str(os.getpid())
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % entry) as stat:
+                # pid (comm) state ppid ...: comm may hold spaces, split after ')'
+                ppid = stat.read().rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            continue
+        if ppid == me:
+            pids.append(int(entry))
+    return pids
+
+
+def _shutdown(workdir: str) -> None:
+    """SIGTERM the children, SIGKILL what is left after 10 s, reap, clean up."""
+    deadline = time.monotonic() + 10
+    sig = signal.SIGTERM
+    while True:
+        _reap()
+        pids = _children()
+        if not pids:
+            break
+        if time.monotonic() > deadline:
+            sig = signal.SIGKILL
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main(args) -> int:
     ready_file, pid_file, sep = args[:3]
     argv = args[3:]
@@ -62,6 +101,7 @@ def main(args) -> int:
     while True:
         info = signal.sigwaitinfo(SIGNALS)
         if info.si_signo == signal.SIGTERM:
+            _shutdown(os.path.dirname(os.path.abspath(ready_file)))
             return 0
         if info.si_signo == signal.SIGUSR1:
             _spawn(argv, pid_file)
