@@ -94,14 +94,17 @@ class Host(object):
         proc = self.pool(*args)
         assert proc.returncode == 0, proc.stderr
 
-    def hook(self, hook_point: str, xml: str, vmfex: str,
+    def hook(self, hook_point: str, xml: str, vmfex: Optional[str],
              vm_id: str = "vm") -> "HookResult":
-        """Run the hook as VDSM does: XML in a temp file, properties in env."""
+        """Run the hook as VDSM does: XML in a temp file, properties in env
+        (`vmfex` None: the property is not set)."""
         path = os.path.join(self.tmp, "hook-domxml")
         with open(path, "w") as out:
             out.write(xml)
-        proc = subprocess.run(HOOK_COMMAND + [hook_point],
-                              env=self.env(_hook_domxml=path, vmfex=vmfex, vmId=vm_id),
+        env = self.env(_hook_domxml=path, vmId=vm_id)
+        if vmfex is not None:
+            env["vmfex"] = vmfex
+        proc = subprocess.run(HOOK_COMMAND + [hook_point], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               universal_newlines=True, timeout=120)
         with open(path) as result:
@@ -123,10 +126,12 @@ def mac(index: int, prefix: str = "00:1a:4a:16") -> str:
     return "%s:%02x:%02x" % (prefix, index // 256, index % 256)
 
 
-def tcg_sample() -> str:
-    """VDSM's sample domain with what only a RHEL KVM host has swapped out:
-    machine type q35 (not pc-q35-rhel8.6.0), TCG and a CPU TCG provides."""
-    root = etree.parse(os.path.join(DATA, "vdsm-domain.xml")).getroot()
+def tcg_sample(name: str = "vdsm-domain.xml") -> str:
+    """A VDSM sample domain with what only a RHEL KVM host has swapped out:
+    machine type q35 (not pc-q35-rhel8.6.0), TCG and a CPU TCG provides.
+    vdsm-domain.xml maps NICs with the VM's `vmfex`, vdsm-domain-vnic-profiles.xml
+    with the NICs' vNIC profiles (device custom properties in the metadata)."""
+    root = etree.parse(os.path.join(DATA, name)).getroot()
     root.set("type", "qemu")
     root.find("os/type").set("machine", "q35")
     root.find("cpu/model").text = "qemu64"

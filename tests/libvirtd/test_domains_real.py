@@ -199,3 +199,44 @@ def test_an_mtu_above_the_vnics_stops_the_start(host, conn):
     with pytest.raises(libvirt.libvirtError) as err:
         dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
     assert "Cannot set interface MTU on 'macvtap" in err.value.get_error_message()
+
+
+VNIC_SAMPLE = "vdsm-domain-vnic-profiles.xml"
+OVIRT_VM = "{http://ovirt.org/vm/1.0}"
+
+
+def test_the_vnic_profile_sample_rewritten_is_accepted(host, conn):
+    """No VM-level map: the NICs' profiles come from their vNIC profiles."""
+    run = host.hook("before_vm_start", tcg_sample(VNIC_SAMPLE), None)
+    assert run.code == 0, run.stderr
+    written = by_mac(run.xml)
+    stored = by_mac(conn.defineXML(run.xml).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    assert_on_pool(stored["00:1a:4a:16:01:b0"], "DbProfile")
+    b1 = written["00:1A:4A:16:01:B1"].find("virtualport/parameters").get("profileid")
+    assert_on_pool(stored["00:1a:4a:16:01:b1"], b1)
+    assert stored["00:1a:4a:16:01:57"].get("type") == "bridge"
+
+
+def test_the_vdsm_device_sequence_on_vnic_profiles_is_accepted(host, conn):
+    """As VDSM starts such a VM: before_device_create on each NIC with device
+    custom properties (its output appended to <devices> in its place), then
+    before_vm_start on the whole domain; the qemu driver takes the result."""
+    root = etree.fromstring(tcg_sample(VNIC_SAMPLE).encode())
+    devices = root.find("devices")
+    for device in root.iter(OVIRT_VM + "device"):
+        value = device.findtext(OVIRT_VM + "custom/" + OVIRT_VM + "vmfex")
+        if value is None:
+            continue
+        nic = [i for i in devices.findall("interface")
+               if i.find("mac").get("address").lower() == device.get("mac_address").lower()][0]
+        run = host.hook("before_device_create", etree.tostring(nic, encoding="unicode"),
+                        value)
+        assert run.code == 0, run.stderr
+        devices.remove(nic)
+        devices.append(etree.fromstring(run.xml.encode()))
+    run = host.hook("before_vm_start", etree.tostring(root, encoding="unicode"), None)
+    assert run.code == 0, run.stderr
+    stored = by_mac(conn.defineXML(run.xml).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    assert_on_pool(stored["00:1a:4a:16:01:b0"], "DbProfile")
+    assert stored["00:1a:4a:16:01:b1"].find("virtualport") is not None
+    assert stored["00:1a:4a:16:01:57"].get("type") == "bridge"

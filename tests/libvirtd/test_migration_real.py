@@ -89,3 +89,18 @@ def test_a_missing_or_stopped_pool_refuses_the_migration(host, conn, source_xml,
     assert run.code == 2
     assert message in run.stderr
     assert "run 'vmfex-direct-pool define' on this host" in run.stderr
+
+
+def test_nics_mapped_by_vnic_profiles_are_counted_too(host, conn):
+    """No VM-level map: the two NICs on VM-FEX vNIC profiles need two vNICs."""
+    start = host.hook("before_vm_start", tcg_sample("vdsm-domain-vnic-profiles.xml"), None)
+    assert start.code == 0, start.stderr
+    host.define_pool()
+    occupy(conn, 2)
+    allowed = host.hook("before_vm_migrate_destination", start.xml, None)
+    assert allowed.code == 0, allowed.stderr
+    assert "ready for 2 VM-FEX NIC(s), 2 vNIC(s) free" in allowed.stderr
+    occupy(conn, 1, first=2)
+    refused = host.hook("before_vm_migrate_destination", start.xml, None)
+    assert refused.code == 2
+    assert "has 1 free VM-FEX vNIC(s) of 4, this VM needs 2" in refused.stderr
