@@ -1,13 +1,14 @@
 """`vmfex-engine assign`: set the vmfex maps of the VMs a CSV file names."""
 import argparse
 import sys
-from typing import List, TextIO
+from typing import List, Optional, TextIO
 
 from engine_tools import engine_client, ucsm
 from engine_tools.csv_rows import decode, format_problem, parse_rows
 from engine_tools.options import CONNECTION_HELP, add_connection_arguments, connection_options
 from engine_tools.plan import Change, plan_assign
 from engine_tools.progress import Progress
+from engine_tools.results import Results, classify, to_verify
 from vdsm_hook_vmfex.common.cli import add_command
 from vdsm_hook_vmfex.common.errors import VmfexError
 from vdsm_hook_vmfex.common.vmfex_map import format_vmfex_map
@@ -105,19 +106,43 @@ def _ucsm_problems(rows, plan, ucsm_options, err: TextIO) -> list:
 
 def _apply(connection, plan, out: TextIO, err: TextIO) -> int:
     progress = Progress(len(plan.changes), "updating VMs", err)
-
-    def report(change: Change, error) -> None:
-        progress.step()
-        if error is None:
-            progress.print_line(out, "%s: changed, %s\n" % (change.vm.name, _when(change)))
-
     try:
-        failed = engine_client.apply_changes(connection, plan.changes, report)
+        outcomes, stopped = engine_client.apply_changes(
+            connection, plan.changes, lambda change, outcome: progress.step())
     finally:
         progress.close()
-    for name in sorted(failed):
-        err.write("error: VM %s not updated: %s\n" % (name, failed[name]))
-    changed = [c for c in plan.changes if c.vm.name not in failed]
-    out.write("summary: %d changed, %d unchanged, %d failed, %d apply at next start\n" % (
-        len(changed), len(plan.unchanged), len(failed), sum(1 for c in changed if c.next_run)))
-    return 1 if failed else 0
+    readback, readback_error = None, None
+    names = to_verify(plan.changes, outcomes)
+    if names and stopped is None:
+        try:
+            readback = engine_client.read_back(connection, names)
+        except VmfexError as e:
+            readback_error = str(e)
+    results = classify(plan.changes, outcomes, readback, readback_error)
+    report(results, len(plan.unchanged), stopped, readback_error, out, err)
+    return 1 if results.failed or results.not_attempted or readback_error else 0
+
+
+def report(results: Results, unchanged: int, stopped: Optional[str],
+           readback_error: Optional[str], out: TextIO, err: TextIO) -> None:
+    """One line per VM written or failed, the reason a run stopped, the summary."""
+    for change in sorted(results.changed, key=lambda c: c.vm.name):
+        out.write("%s: changed, %s\n" % (change.vm.name, _when(change)))
+    out.flush()
+    for name in sorted(results.failed):
+        err.write("error: VM %s: %s\n" % (name, results.failed[name]))
+    if stopped:
+        err.write("error: run stopped: %s\n" % stopped)
+    if results.not_attempted:
+        err.write("error: %d VM(s) not attempted (first: %s): run the same command "
+                  "again, VMs already changed stay as they are\n"
+                  % (len(results.not_attempted),
+                     min(c.vm.name for c in results.not_attempted)))
+    if readback_error:
+        err.write("error: could not read the changed VMs back to verify them: %s\n"
+                  % readback_error)
+    err.flush()
+    out.write("summary: %d changed, %d unchanged, %d failed, %d not attempted, "
+              "%d apply at next start\n" % (
+                  len(results.changed), unchanged, len(results.failed),
+                  len(results.not_attempted), sum(1 for c in results.changed if c.next_run)))

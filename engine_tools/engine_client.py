@@ -8,14 +8,17 @@ import configparser
 import getpass
 import math
 import os
+import re
 import sys
 from collections import deque, namedtuple
 from contextlib import contextmanager
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from urllib.parse import urlsplit
 
 import ovirtsdk4
 import ovirtsdk4.types as types
 
+from engine_tools.bounded import Expired, call_within
 from engine_tools.plan import Change, VmState
 from vdsm_hook_vmfex.common.errors import VmfexError
 
@@ -31,7 +34,22 @@ PAGE_SIZE = 100
 NAMES_PER_SEARCH = 50
 SEARCH_CHARS = 3000
 
-Options = namedtuple("Options", "url username password ca_file insecure")
+#: Seconds one request may take, login and logout included. The SDK's own
+#: default waits forever; an engine answers a page of VMs or an update in a
+#: few seconds even when busy, so a minute without an answer means the engine
+#: or the path to it is broken. It bounds connecting too (the SDK 4.6.3 has
+#: no separate connect timeout: CURLOPT_TIMEOUT covers the whole request).
+DEFAULT_TIMEOUT = 60
+MAX_TIMEOUT = 86400
+
+Options = namedtuple("Options", "url username password ca_file insecure timeout")
+Options.__new__.__defaults__ = (DEFAULT_TIMEOUT,)
+
+
+class Outcome(namedtuple("Outcome", "state text")):
+    """What the engine answered to one update. state: "ok", "refused" (the
+    engine answered with a fault: not written) or "unknown" (no answer or an
+    unreadable one: maybe written)."""
 
 
 class EngineError(VmfexError):
@@ -41,12 +59,57 @@ class EngineError(VmfexError):
 def api_url(url: str) -> str:
     """`https://engine.example.com` or the full API URL -> the API URL."""
     url = url.strip().rstrip("/")
-    if "://" not in url:
-        raise EngineError("invalid engine URL %r: expected e.g. "
-                          "https://engine.example.com" % url)
+    expected = "expected e.g. https://engine.example.com"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError as e:
+        raise EngineError("invalid engine URL %r: %s; %s" % (url, e, expected)) from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise EngineError("invalid engine URL %r: %s" % (url, expected))
+    if not all(" " < ch < "\x7f" for ch in url):
+        raise EngineError("invalid engine URL %r: spaces, control and non-ASCII "
+                          "characters must be percent-encoded; %s" % (url, expected))
     if url.endswith(API_PATH):
         return url
     return url + API_PATH
+
+
+def _read_text(path: str, what: str) -> str:
+    """A local file as UTF-8 text; errors name the file, never its content."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise EngineError("cannot read %s %s: %s" % (what, path, e.strerror)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise EngineError("%s %s is not UTF-8 text (byte %d): save it as UTF-8"
+                          % (what, path, e.start + 1)) from None
+
+
+def _config_error(path: str, error: configparser.Error) -> str:
+    # configparser's messages quote whole lines, which may hold the password.
+    line = getattr(error, "lineno", None)
+    if isinstance(error, configparser.ParsingError) and error.errors:
+        line = error.errors[0][0]
+    where = "%s line %d" % (path, line) if line else path
+    if isinstance(error, configparser.MissingSectionHeaderError):
+        return "%s: expected a [section] line before the first key" % where
+    if isinstance(error, (configparser.DuplicateSectionError,
+                          configparser.DuplicateOptionError)):
+        return "%s: %s appears twice in [%s]" % (
+            where, getattr(error, "option", None) or "the section", error.section)
+    return "%s: expected 'key = value' or '[section]'" % where
+
+
+def parse_timeout(text: str) -> int:
+    """Whole seconds from 1 to MAX_TIMEOUT; ValueError otherwise."""
+    seconds = int(text.strip())
+    if not 1 <= seconds <= MAX_TIMEOUT:
+        raise ValueError(text)
+    return seconds
 
 
 def read_config(section: str, path: str = CONFIG_FILE) -> Dict[str, str]:
@@ -54,12 +117,9 @@ def read_config(section: str, path: str = CONFIG_FILE) -> Dict[str, str]:
     path = os.path.expanduser(path)
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        with open(path) as f:
-            parser.read_file(f)
-    except OSError as e:
-        raise EngineError("cannot read %s: %s" % (path, e.strerror)) from None
+        parser.read_string(_read_text(path, "config file"), path)
     except configparser.Error as e:
-        raise EngineError("%s: %s" % (path, " ".join(str(e).split()))) from None
+        raise EngineError(_config_error(path, e)) from None
     if not parser.has_section(section):
         raise EngineError("%s has no section [%s] (sections: %s)"
                           % (path, section, ", ".join(parser.sections()) or "none"))
@@ -67,20 +127,41 @@ def read_config(section: str, path: str = CONFIG_FILE) -> Dict[str, str]:
 
 
 def _read_password_file(path: str) -> str:
-    try:
-        with open(path) as f:
-            line = f.readline()
-    except OSError as e:
-        raise EngineError("cannot read password file %s: %s" % (path, e.strerror)) from None
-    password = line.rstrip("\r\n")
+    if not os.path.lexists(path):
+        # Not named: a value that is no file may be the password itself.
+        raise EngineError("cannot read the --password-file: no such file (its name "
+                          "is not shown, in case it is a password given by mistake)")
+    line = _read_text(path, "password file").split("\n", 1)[0]
+    password = line.rstrip("\r")
     if not password:
         raise EngineError("password file %s: first line is empty" % path)
     return password
 
 
+def _timeout(given: Optional[int], config: Dict[str, str]) -> int:
+    if given is not None:
+        return given
+    if "timeout" not in config:
+        return DEFAULT_TIMEOUT
+    try:
+        return parse_timeout(config["timeout"])
+    except ValueError:
+        raise EngineError("%s: timeout = %r: expected whole seconds from 1 to %d"
+                          % (CONFIG_FILE, config["timeout"], MAX_TIMEOUT)) from None
+
+
+def _check_ca_file(path: str) -> None:
+    # The SDK would raise its own error from inside the connection setup.
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as e:
+        raise EngineError("cannot read CA file %s: %s" % (path, e.strerror)) from None
+
+
 def build_options(engine_url: Optional[str], username: Optional[str],
                   password_file: Optional[str], ca_file: Optional[str], insecure: bool,
-                  config_section: Optional[str]) -> Options:
+                  config_section: Optional[str], timeout: Optional[int] = None) -> Options:
     """Connection options from the command line, completed from ovirt.conf."""
     config = read_config(config_section) if config_section else {}
     url = engine_url or config.get("engine_url")
@@ -101,34 +182,74 @@ def build_options(engine_url: Optional[str], username: Optional[str],
     ca = ca_file or config.get("cafile") or None
     if not insecure and config.get("secure", "").strip().lower() in ("false", "no", "0", "off"):
         insecure = True
-    return Options(api_url(url), user, password, ca, insecure)
+    seconds = _timeout(timeout, config)
+    url = api_url(url)
+    if ca is not None:
+        _check_ca_file(ca)
+    return Options(url, user, password, ca, insecure, seconds)
+
+
+class UnreadableAnswer(ovirtsdk4.Error):
+    """An answer that is not the engine's XML (a proxy's page, a cut answer)."""
+
+
+class NoAnswer(ovirtsdk4.Error):
+    """The engine did not answer within the timeout."""
 
 
 def connect(options: Options) -> "ovirtsdk4.Connection":
-    """An SDK connection (the login itself happens on the first request)."""
-    return ovirtsdk4.Connection(
-        url=options.url, username=options.username, password=options.password,
-        ca_file=options.ca_file, insecure=options.insecure,
-        connections=WINDOW, pipeline=0)
+    """An SDK connection, logged in within the timeout."""
+    try:
+        connection = ovirtsdk4.Connection(
+            url=options.url, username=options.username, password=options.password,
+            ca_file=options.ca_file, insecure=options.insecure,
+            connections=WINDOW, pipeline=0, timeout=options.timeout)
+    except (ovirtsdk4.Error, ValueError) as e:
+        raise EngineError("cannot connect to %s: %s" % (options.url, e)) from None
+    # What the readers below need to bound their waits and word their errors.
+    connection.vmfex_options = options
+    try:
+        call_within(connection.authenticate, options.timeout)
+    except Expired:
+        close(connection, 0)
+        raise EngineError(no_answer(options, "to the login")) from None
+    except ovirtsdk4.Error as e:
+        close(connection, 0)
+        raise engine_error(e, options) from None
+    except ValueError as e:
+        # The SSO answered 200 with a body that is not JSON.
+        close(connection, 0)
+        raise EngineError("%s: the login answer is not the engine's SSO JSON (%s): "
+                          "is a proxy in the way?" % (options.url, e)) from None
+    return connection
+
+
+def no_answer(options: Options, what: str) -> str:
+    """The one-line message of an engine that did not answer in time."""
+    return ("no answer from %s %s within %d s: is the engine up? (if it is only slow, "
+            "raise --timeout or 'timeout' in ovirt.conf)" % (options.url, what,
+                                                             options.timeout))
 
 
 @contextmanager
 def session(options: Options) -> Iterator["ovirtsdk4.Connection"]:
-    """A connection for the `with` block: SDK errors (login, reads, a dropped
-    connection) come out as one-line EngineErrors; it logs out at the end."""
+    """A logged-in connection for the `with` block: SDK errors (reads, a
+    dropped connection) come out as one-line EngineErrors; it logs out at
+    the end."""
     connection = connect(options)
     try:
         yield connection
     except ovirtsdk4.Error as e:
         raise engine_error(e, options) from None
     finally:
-        close(connection)
+        close(connection, options.timeout)
 
 
-def close(connection) -> None:
-    """Log out; a failure here changes nothing for the user."""
+def close(connection, seconds: float) -> None:
+    """Log out (within `seconds`; 0: only release); a failure here changes
+    nothing for the user."""
     try:
-        connection.close()
+        call_within(lambda: connection.close(logout=seconds > 0), max(seconds, 1))
     except Exception:  # noqa: BLE001 - logging out is best effort
         pass
 
@@ -150,30 +271,78 @@ def engine_error(error: Exception, options: Options) -> EngineError:
     if isinstance(error, ovirtsdk4.AuthError):
         return EngineError("authentication failed for %s at %s: %s"
                            % (options.username, options.url, fault_text(error)))
+    if isinstance(error, NoAnswer) or _curl_code(error) == _CURL_TIMEOUT:
+        return EngineError(no_answer(options, "to a request"))
+    if isinstance(error, UnreadableAnswer):
+        return EngineError("%s: %s" % (options.url, error))
     if _is_transport(error):
-        return EngineError("cannot connect to %s: %s" % (options.url, " ".join(str(error).split())))
+        return EngineError("cannot connect to %s: %s" % (options.url, transport_text(error)))
     return EngineError("%s: %s" % (options.url, fault_text(error)))
+
+
+_CURL_TIMEOUT = 28  # CURLE_OPERATION_TIMEDOUT
+# The SDK reports a failed transfer as the repr of libcurl's error list.
+_CURL_FAILURE = re.compile(r"<pycurl\.Curl object at [^>]*>, (\d+), '(.*?)'\)")
+
+
+def _curl_code(error: Exception) -> Optional[int]:
+    if isinstance(error, ovirtsdk4.TimeoutError):
+        return _CURL_TIMEOUT
+    match = _CURL_FAILURE.search(str(error))
+    return int(match.group(1)) if match else None
+
+
+def transport_text(error: Exception) -> str:
+    """libcurl's own words for a failed transfer, without the SDK's wrapping."""
+    match = _CURL_FAILURE.search(str(error))
+    return match.group(2) if match else " ".join(str(error).split())
 
 
 def _is_transport(error: Exception) -> bool:
     # pycurl failures (refused connection, TLS verification) come back as a
     # plain Error with neither an HTTP code nor an engine fault.
+    if isinstance(error, (UnreadableAnswer, NoAnswer)):
+        return isinstance(error, NoAnswer)
     return isinstance(error, ovirtsdk4.ConnectionError) or (
         getattr(error, "code", None) is None and getattr(error, "fault", None) is None)
 
 
-def run_windowed(starts: Iterable, window: int = WINDOW) -> Iterator:
+def _unreadable(error: Exception) -> UnreadableAnswer:
+    return UnreadableAnswer("the answer is not the engine's XML (%s): is a proxy in "
+                            "the way, or was the answer cut?" % " ".join(str(error).split()))
+
+
+def wait_answer(future, timeout: float):
+    """The future's result. The SDK bounds the request; the deadline here
+    also bounds the login it repeats after a 401 (which it does not bound):
+    the request, a login and the repeated request."""
+    try:
+        return call_within(future.wait, 3 * timeout + 1)
+    except Expired:
+        raise NoAnswer("no answer") from None
+    except ovirtsdk4.Error as e:
+        if getattr(e, "code", None) is None and getattr(e, "fault", None) is None \
+                and "content type" in str(e):
+            raise _unreadable(e) from None
+        raise
+    except Exception as e:  # noqa: BLE001 - the SDK's XML reader raises bare Exception
+        raise _unreadable(e) from None
+
+
+def run_windowed(starts: Iterable, window: int = WINDOW,
+                 timeout: float = DEFAULT_TIMEOUT) -> Iterator:
     """Run (key, start) pairs, start() returning an SDK future, at most `window`
     at a time; yield (key, result, error) in start order.
 
-    Per-request engine errors are yielded; authentication and transport
-    failures stop the whole run (every other request would fail the same way).
+    Per-request engine errors and unreadable answers are yielded;
+    authentication and transport failures stop the whole run (every other
+    request would fail the same way).
     """
     pending = deque()
 
     def finish(key, future):
         try:
-            return key, future.wait(), None
+            return key, wait_answer(future, timeout), None
         except ovirtsdk4.AuthError:
             raise
         except ovirtsdk4.Error as e:
@@ -224,14 +393,23 @@ def _list_start(vms_service, search: str, size: int) -> Callable:
     return lambda: vms_service.list(search=search, max=size, follow="nics", wait=False)
 
 
+def _options_of(connection) -> Options:
+    return connection.vmfex_options
+
+
+def _timeout_of(connection) -> float:
+    return _options_of(connection).timeout
+
+
 def _vm_total(connection) -> int:
-    summary = connection.system_service().get().summary
+    api = wait_answer(connection.system_service().get(wait=False), _timeout_of(connection))
+    summary = api.summary
     if summary is None or summary.vms is None:
         return 0
     return summary.vms.total or 0
 
 
-def _read_all(vms_service, total: int) -> List["types.Vm"]:
+def _read_all(vms_service, total: int, timeout: float) -> List["types.Vm"]:
     # The API root told how many VMs there are: read that many pages at once,
     # then go on one page at a time until an empty page (a server-side cap
     # below PAGE_SIZE makes pages shorter, never wrong).
@@ -239,8 +417,8 @@ def _read_all(vms_service, total: int) -> List["types.Vm"]:
     found = []
     last_page_size = 0
     for _, page, error in run_windowed(
-            (n, _list_start(vms_service, "page %d" % n, PAGE_SIZE))
-            for n in range(1, guessed + 1)):
+            ((n, _list_start(vms_service, "page %d" % n, PAGE_SIZE))
+             for n in range(1, guessed + 1)), timeout=timeout):
         if error is not None:
             raise error
         found.extend(page)
@@ -248,18 +426,19 @@ def _read_all(vms_service, total: int) -> List["types.Vm"]:
     number = guessed
     while last_page_size:
         number += 1
-        page = vms_service.list(search="page %d" % number, max=PAGE_SIZE, follow="nics")
+        page = wait_answer(_list_start(vms_service, "page %d" % number, PAGE_SIZE)(),
+                           timeout)
         found.extend(page)
         last_page_size = len(page)
     return found
 
 
-def _read_named(vms_service, names: List[str]) -> List["types.Vm"]:
+def _read_named(vms_service, names: List[str], timeout: float) -> List["types.Vm"]:
     wanted = set(names)
     found = []
     for (search, batch), page, error in run_windowed(
-            ((s, batch), _list_start(vms_service, s, NAMES_PER_SEARCH))
-            for s, batch in name_searches(names)):
+            (((s, batch), _list_start(vms_service, s, NAMES_PER_SEARCH))
+             for s, batch in name_searches(names)), timeout=timeout):
         if error is not None:
             raise error
         found.extend(vm for vm in page if vm.name in wanted)
@@ -269,8 +448,9 @@ def _read_named(vms_service, names: List[str]) -> List["types.Vm"]:
         number = 1
         while missing and page:
             number += 1
-            page = vms_service.list(search="%s page %d" % (search, number),
-                                    max=NAMES_PER_SEARCH, follow="nics")
+            start = _list_start(vms_service, "%s page %d" % (search, number),
+                                NAMES_PER_SEARCH)
+            page = wait_answer(start(), timeout)
             found.extend(vm for vm in page if vm.name in wanted)
             missing -= {vm.name for vm in page}
     return found
@@ -284,8 +464,9 @@ def read_vms(connection, names: Optional[List[str]] = None) -> Dict[str, VmState
     all of them takes fewer requests.
     """
     vms_service = connection.system_service().vms_service()
+    timeout = _timeout_of(connection)
     if names is None:
-        listed = _read_all(vms_service, _vm_total(connection))
+        listed = _read_all(vms_service, _vm_total(connection), timeout)
     else:
         searches = len(name_searches(names))
         if not searches:
@@ -296,13 +477,13 @@ def read_vms(connection, names: Optional[List[str]] = None) -> Dict[str, VmState
         # skip reading the VM count from the API root.
         total = _vm_total(connection) if searches > 2 else 0
         if searches <= 2 or searches <= math.ceil(total / PAGE_SIZE) + 1:
-            listed = _read_named(vms_service, names)
+            listed = _read_named(vms_service, names, timeout)
         else:
-            listed = _read_all(vms_service, total)
+            listed = _read_all(vms_service, total, timeout)
     vms = {vm.name: vm for vm in listed}
     if names is not None:
         vms = {name: vm for name, vm in vms.items() if name in set(names)}
-    return _with_next_run(vms_service, vms)
+    return _with_next_run(vms_service, vms, timeout)
 
 
 def read_all_vms(options: Options) -> Dict[str, VmState]:
@@ -311,14 +492,15 @@ def read_all_vms(options: Options) -> Dict[str, VmState]:
         return read_vms(connection)
 
 
-def _with_next_run(vms_service, vms: Dict[str, "types.Vm"]) -> Dict[str, VmState]:
+def _with_next_run(vms_service, vms: Dict[str, "types.Vm"],
+                   timeout: float) -> Dict[str, VmState]:
     # A running VM updated with next_run shows its running configuration in
     # lists; what it gets at its next start (what the hook will see, and what
     # an update must build on) is read from GET /vms/{id}?next_run=true.
     states = {name: _state(vm) for name, vm in vms.items()}
     pending = [vm for vm in vms.values() if vm.next_run_configuration_exists]
     starts = ((vm.name, _get_next_run(vms_service, vm.id)) for vm in pending)
-    for name, vm, error in run_windowed(starts):
+    for name, vm, error in run_windowed(starts, timeout=timeout):
         if error is not None:
             raise error
         state = states[name]
@@ -340,13 +522,51 @@ def _update_start(vms_service, change: Change) -> Callable:
 
 
 def apply_changes(connection, changes: List[Change],
-                  on_done: Callable = lambda change, error: None) -> Dict[str, str]:
-    """Send every change; return {VM name: engine fault text} of the failed ones."""
+                  on_done: Callable = lambda change, outcome: None
+                  ) -> Tuple[Dict[str, Outcome], Optional[str]]:
+    """Send each change once: ({VM name: Outcome} of the changes sent, why the
+    run stopped early or None). Changes without an Outcome were not sent.
+
+    An engine fault refuses one VM; an unreadable answer leaves it unknown;
+    a transport failure, a timeout or a failed login stops the run, and
+    every update sent but not answered is unknown.
+    """
     vms_service = connection.system_service().vms_service()
-    failed = {}
-    starts = ((change, _update_start(vms_service, change)) for change in changes)
-    for change, _, error in run_windowed(starts):
-        if error is not None:
-            failed[change.vm.name] = fault_text(error)
-        on_done(change, error)
-    return failed
+    timeout = _timeout_of(connection)
+    outcomes = {}
+    sent = []
+
+    def start(change: Change) -> Callable:
+        def send():
+            sent.append(change)
+            return _update_start(vms_service, change)()
+        return send
+
+    try:
+        for change, _, error in run_windowed(((c, start(c)) for c in changes),
+                                             timeout=timeout):
+            if error is None:
+                outcome = Outcome("ok", "")
+            elif isinstance(error, UnreadableAnswer):
+                outcome = Outcome("unknown", str(error))
+            else:
+                outcome = Outcome("refused", fault_text(error))
+            outcomes[change.vm.name] = outcome
+            on_done(change, outcome)
+    except ovirtsdk4.Error as e:
+        stopped = str(engine_error(e, _options_of(connection)))
+        for change in sent:
+            if change.vm.name not in outcomes:
+                outcomes[change.vm.name] = Outcome("unknown", "sent, no answer")
+                on_done(change, outcomes[change.vm.name])
+        return outcomes, stopped
+    return outcomes, None
+
+
+def read_back(connection, names: List[str]) -> Dict[str, VmState]:
+    """The VMs `names` as the engine holds them now (next start included), for
+    comparing with what was written; errors come out as EngineError."""
+    try:
+        return read_vms(connection, names)
+    except ovirtsdk4.Error as e:
+        raise engine_error(e, _options_of(connection)) from None

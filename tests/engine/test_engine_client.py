@@ -28,8 +28,10 @@ def test_config_secure_false_means_insecure(tmp_path, monkeypatch):
     assert options == engine_client.Options("https://e.example.com/ovirt-engine/api",
                                             "u@internal", "p%w", None, True)
     # command-line options win over the section
-    options = engine_client.build_options(None, "other@internal", None, "/ca.pem", False, "lab")
-    assert options.username == "other@internal" and options.ca_file == "/ca.pem"
+    ca = tmp_path / "ca.pem"
+    ca.write_text("")
+    options = engine_client.build_options(None, "other@internal", None, str(ca), False, "lab")
+    assert options.username == "other@internal" and options.ca_file == str(ca)
 
 
 def test_password_file_first_line_only(tmp_path):

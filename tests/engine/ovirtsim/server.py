@@ -70,6 +70,10 @@ STATS_KINDS = ("list", "get_vm", "nics", "update", "other", "sso")
 _MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
 
+class _Dropped(Exception):
+    """The engine dies while answering: close the connection, send nothing."""
+
+
 class SimError(Exception):
     """An API error answered as ``<fault>`` with the given HTTP status."""
 
@@ -439,6 +443,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     timeout = 120
 
     def setup(self):
+        sim = self.server.sim
+        if sim.never_answer:
+            # A black hole: TCP accepted, not even the TLS handshake answered.
+            sim.stopped.wait()
+            raise ConnectionAbortedError("simulator stopped")
+        if sim.dead:
+            raise ConnectionAbortedError("engine is dead")
         self.request.settimeout(self.timeout)
         self.request.do_handshake()
         http.server.BaseHTTPRequestHandler.setup(self)
@@ -481,6 +492,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _dispatch(self, method):
         try:
             self._answer(method)
+        except _Dropped:
+            # The engine died with this request: no answer, connection gone.
+            self.close_connection = True
+            self.request.shutdown(socket.SHUT_RDWR)
         except OSError:
             raise
         except Exception:
@@ -498,6 +513,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(
             parts.query, keep_blank_values=True).items()}
         body = self._read_body()
+        if sim.dead:
+            raise _Dropped()
         if path == SSO_TOKEN_PATH:
             sim._count_sso()
             if method != "POST":
@@ -517,7 +534,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             status, payload = sim.handle_api(
                 method, path, query, body, self.headers)
-            self._send(status, payload, XML_CONTENT_TYPE)
+            content_type = XML_CONTENT_TYPE
+            if isinstance(payload, tuple):
+                content_type, payload = payload
+            self._send(status, payload, content_type)
         else:
             self._send_fault(404, "Not Found",
                              "The resource '%s' doesn't exist." % path)
@@ -560,6 +580,27 @@ class OvirtSimulator:
         self._by_id = {}
         #: name -> (http_status, reason, detail): updates of that VM fail.
         self.fail_updates = {}
+        # -- faults (tests/engine/test_faults.py) --
+        #: Accept TCP connections and never answer (no TLS handshake either).
+        self.never_answer = False
+        #: Set by stop(): wakes handlers parked by never_answer.
+        self.stopped = threading.Event()
+        #: kind ("list", "get_vm", "update", ...) -> (status, content_type,
+        #: body): API requests of that kind get this answer instead (after
+        #: an update is applied), as a proxy's error page or a truncated
+        #: answer would arrive.
+        self.answers = {}
+        #: After this many updates have been applied the engine dies: the
+        #: next update and every later request get their connection closed
+        #: without an answer (None: never).
+        self.die_after_updates = None
+        #: True once the engine died (also settable directly).
+        self.dead = False
+        #: hook(stage, kind, vm_name): called in the answering thread
+        #: "before" and "after" each API request is processed (vm_name None
+        #: for lists), so a test can interleave two clients deterministically.
+        self.hook = None
+        self._updates_applied = 0
         #: Guards all simulator state; reentrant.
         self.lock = threading.RLock()
         self._tokens = set()
@@ -780,15 +821,38 @@ class OvirtSimulator:
             self._stats[kind] += 1
             self._in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+        vm_name = None
+        if len(segs) >= 2 and segs[0] == "vms":
+            vm = self.vm_by_id(segs[1])
+            vm_name = vm.name if vm is not None else None
         try:
             if self.delay > 0:
                 time.sleep(self.delay)
+            if self.hook is not None:
+                self.hook("before", kind, vm_name)
+            with self.lock:
+                if kind == "update" and self.die_after_updates is not None \
+                        and self._updates_applied >= self.die_after_updates:
+                    self.dead = True
+                if self.dead:
+                    raise _Dropped()
             version = headers.get("Version")
             if version is not None and version.strip() != "4":
                 raise SimError(400, "Bad Request",
                                "Version '%s' of the API isn't supported."
                                % version)
-            return 200, self._route(method, segs, query, body)
+            answer = 200, self._route(method, segs, query, body)
+            if kind == "update":
+                with self.lock:
+                    self._updates_applied += 1
+            if self.hook is not None:
+                self.hook("after", kind, vm_name)
+            with self.lock:
+                override = self.answers.get(kind)
+            if override is not None:
+                status, content_type, payload = override
+                return status, (content_type, payload)
+            return answer
         except SimError as e:
             return e.status, fault_xml(e.reason, e.detail)
         finally:
@@ -1002,6 +1066,7 @@ class OvirtSimulator:
 
     def stop(self):
         """Stop serving, drop open connections, remove the TLS files."""
+        self.stopped.set()
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
