@@ -4,6 +4,7 @@
 reported with its line number so a file can be fixed in one pass.
 """
 import csv
+import re
 from collections import namedtuple
 from typing import List, Tuple
 
@@ -21,8 +22,18 @@ _KEYS = ("mac", "nic")
 _NAME_BREAKERS = set('"*\\')
 
 
+# Only these end a row: str.splitlines would also split at \x0b \x0c \x1c-\x1e
+# \x85 \u2028 \u2029, making two rows of one line and shifting line numbers.
+_LINE_END = re.compile("\r\n|\r|\n")
+
+
 def _fields(text: str) -> List[str]:
-    return [field.strip() for field in next(csv.reader([text]))]
+    """The stripped fields of one line; ValueError names what is wrong."""
+    try:
+        return [field.strip() for field in next(csv.reader([text]))]
+    except csv.Error as e:
+        # e.g. a field over csv.field_size_limit() (128 KiB)
+        raise ValueError("not a CSV line: %s" % e) from None
 
 
 def _header(fields: List[str], line: int) -> Tuple[dict, List[Problem]]:
@@ -88,11 +99,17 @@ def parse_rows(text: str, merge: bool = False) -> Tuple[List[Row], List[Problem]
     """Rows and problems of a CSV text; rows are valid on their own."""
     rows, problems = [], []
     columns = None
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(_LINE_END.split(text), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        fields = _fields(line)
+        try:
+            fields = _fields(line)
+        except ValueError as e:
+            problems.append(Problem(number, str(e)))
+            if columns is None:
+                return [], problems
+            continue
         if columns is None:
             columns, header_problems = _header(fields, number)
             if header_problems:

@@ -25,24 +25,31 @@ def _run(path: str, args: List[str]) -> str:
         # stderr apart: warnings there (e.g. from the JVM) must not end up
         # in a value that is written back.
         done = subprocess.run(command, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as e:
         raise EngineConfigError("cannot run %r: %s (run this on the engine "
                                 "machine or give --engine-config PATH)"
                                 % (shown, e.strerror or e)) from None
     if done.returncode != 0:
-        output = " ".join((done.stdout + " " + done.stderr).split()) or "no output"
+        output = " ".join((done.stdout + b" " + done.stderr).decode("utf-8", "replace")
+                          .split()) or "no output"
         raise EngineConfigError("%r failed with exit code %d: %s"
                                 % (shown, done.returncode, output))
-    return done.stdout
+    try:
+        return done.stdout.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # A value read in a guessed encoding would be written back changed.
+        raise EngineConfigError("%r printed text that is not UTF-8 (byte %d): run it "
+                                "with a UTF-8 locale, e.g. LANG=C.UTF-8"
+                                % (shown, e.start + 1)) from None
 
 
 def parse_versions(output: str, key: str = KEY) -> List[str]:
     """Cluster versions listed in `engine-config -g KEY` output."""
     versions = []
     prefix = key + ":"
-    for line in output.splitlines():
+    for line in output.split("\n"):
+        line = line.rstrip("\r")
         if line.startswith(prefix) and " version: " in line:
             version = line.rsplit(" version: ", 1)[1].strip()
             if version and version not in versions:

@@ -44,6 +44,27 @@ def say(prog: str, message: str) -> None:
     sys.stderr.write("%s: %s\n" % (prog, message))
 
 
+def unrecognized(arguments: "list") -> str:
+    """argparse's complaint about `arguments`, without their values: an
+    unknown option's value (`--password SECRET`, `--passwd=SECRET`) may be
+    a secret, so only option names are shown."""
+    names = [arg.split("=", 1)[0] for arg in arguments if arg.startswith("-")]
+    hidden = len(arguments) - len(names) + sum(
+        1 for arg in arguments if arg.startswith("-") and "=" in arg)
+    text = "unrecognized arguments: %s" % (" ".join(names) or "(none shown)")
+    if hidden:
+        text += " (%d value(s) not shown: they may be secrets)" % hidden
+    return text
+
+
+def parse(parser: argparse.ArgumentParser, argv: "list | None") -> argparse.Namespace:
+    """parse_args that never echoes an argument it does not know (exit 2)."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        parser.error(unrecognized(extras))
+    return args
+
+
 def run_command(prog: str, parser: argparse.ArgumentParser,
                 argv: "list | None" = None) -> int:
     """Parse `argv`, run the chosen subcommand, map errors to exit codes.
@@ -51,7 +72,7 @@ def run_command(prog: str, parser: argparse.ArgumentParser,
     User and environment errors (VmfexError, OSError) are one line; anything
     else is a bug in the tool: one line saying so, then the traceback.
     """
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     try:
         return args.run(args)
     except UsageError as err:
