@@ -10,6 +10,7 @@ import math
 import os
 import re
 import sys
+import time
 from collections import deque, namedtuple
 from contextlib import contextmanager
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
@@ -312,17 +313,37 @@ def _unreadable(error: Exception) -> UnreadableAnswer:
                             "the way, or was the answer cut?" % " ".join(str(error).split()))
 
 
-def wait_answer(future, timeout: float):
-    """The future's result. The SDK bounds the request; the deadline here
-    also bounds the login it repeats after a 401 (which it does not bound):
-    the request, a login and the repeated request."""
+@contextmanager
+def _libxml2_quiet() -> Iterator[None]:
+    # The SDK reads answers with libxml2's xmlTextReader, whose parser errors
+    # go straight to file descriptor 2 as multi-line reports; the one line
+    # the tool prints says what happened.
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
     try:
-        return call_within(future.wait, 3 * timeout + 1)
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
+def wait_answer(future, timeout: float, bound: Optional[float] = None):
+    """The future's result. The SDK bounds the request; the deadline here
+    (default: the request, a login and the repeated request) also bounds the
+    login it repeats after a 401, which it does not bound."""
+    try:
+        with _libxml2_quiet():
+            return call_within(future.wait, bound or 3 * timeout + 1)
     except Expired:
         raise NoAnswer("no answer") from None
     except ovirtsdk4.Error as e:
-        if getattr(e, "code", None) is None and getattr(e, "fault", None) is None \
-                and "content type" in str(e):
+        code = getattr(e, "code", None)
+        if getattr(e, "fault", None) is None and (
+                (code is None and "content type" in str(e)) or 200 <= (code or 0) < 300):
+            # a success code, or a page that is no XML, without the engine's fault
             raise _unreadable(e) from None
         raise
     except Exception as e:  # noqa: BLE001 - the SDK's XML reader raises bare Exception
@@ -330,32 +351,46 @@ def wait_answer(future, timeout: float):
 
 
 def run_windowed(starts: Iterable, window: int = WINDOW,
-                 timeout: float = DEFAULT_TIMEOUT) -> Iterator:
+                 timeout: float = DEFAULT_TIMEOUT, drain: bool = False) -> Iterator:
     """Run (key, start) pairs, start() returning an SDK future, at most `window`
     at a time; yield (key, result, error) in start order.
 
     Per-request engine errors and unreadable answers are yielded;
     authentication and transport failures stop the whole run (every other
-    request would fail the same way).
+    request would fail the same way). With `drain`, the requests already
+    sent are still waited for (and their errors yielded) before it stops.
     """
     pending = deque()
+    stopped = []
+    deadline = []
 
     def finish(key, future):
+        bound = None
+        if deadline:
+            # After a transport failure the SDK may have consumed the other
+            # transfers' failures already: give the rest one shared timeout.
+            bound = max(0.1, deadline[0] - time.monotonic())
         try:
-            return key, wait_answer(future, timeout), None
-        except ovirtsdk4.AuthError:
-            raise
+            return key, wait_answer(future, timeout, bound), None
         except ovirtsdk4.Error as e:
-            if _is_transport(e):
-                raise
+            if isinstance(e, ovirtsdk4.AuthError) or _is_transport(e):
+                if not drain:
+                    raise
+                if not stopped:
+                    deadline.append(time.monotonic() + timeout)
+                stopped.append(e)
             return key, None, e
 
     for key, start in starts:
         pending.append((key, start()))
         if len(pending) >= window:
             yield finish(*pending.popleft())
+            if stopped:
+                break
     while pending:
         yield finish(*pending.popleft())
+    if stopped:
+        raise stopped[0]
 
 
 def _state(vm: "types.Vm") -> VmState:
@@ -534,32 +569,26 @@ def apply_changes(connection, changes: List[Change],
     vms_service = connection.system_service().vms_service()
     timeout = _timeout_of(connection)
     outcomes = {}
-    sent = []
 
     def start(change: Change) -> Callable:
-        def send():
-            sent.append(change)
-            return _update_start(vms_service, change)()
-        return send
+        return _update_start(vms_service, change)
 
     try:
         for change, _, error in run_windowed(((c, start(c)) for c in changes),
-                                             timeout=timeout):
+                                             timeout=timeout, drain=True):
             if error is None:
                 outcome = Outcome("ok", "")
-            elif isinstance(error, UnreadableAnswer):
-                outcome = Outcome("unknown", str(error))
-            else:
+            elif getattr(error, "fault", None) is not None:
                 outcome = Outcome("refused", fault_text(error))
+            elif isinstance(error, ovirtsdk4.AuthError) or _is_transport(error):
+                outcome = Outcome("unknown", "sent, no answer")
+            else:
+                outcome = Outcome("unknown", str(error) if isinstance(error, UnreadableAnswer)
+                                  else fault_text(error))
             outcomes[change.vm.name] = outcome
             on_done(change, outcome)
     except ovirtsdk4.Error as e:
-        stopped = str(engine_error(e, _options_of(connection)))
-        for change in sent:
-            if change.vm.name not in outcomes:
-                outcomes[change.vm.name] = Outcome("unknown", "sent, no answer")
-                on_done(change, outcomes[change.vm.name])
-        return outcomes, stopped
+        return outcomes, str(engine_error(e, _options_of(connection)))
     return outcomes, None
 
 

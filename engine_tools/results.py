@@ -48,8 +48,8 @@ def classify(changes: List[Change], outcomes: Dict, readback: Optional[Dict[str,
             if outcome.state == "ok":
                 changed.append(change)
             else:
-                failed[name] = "%s; not known whether it was written (read-back failed: %s)" % (
-                    outcome.text, readback_error or "not done")
+                failed[name] = "%s; not known whether it was written (%s)" % (
+                    outcome.text, readback_error or "the engine stopped answering")
         elif name not in readback:
             failed[name] = "VM not found when read back: %s" % SOMEONE_ELSE
         else:
