@@ -93,7 +93,7 @@ def _read_text(path: str, what: str) -> str:
 def _config_error(path: str, error: configparser.Error) -> str:
     # configparser's messages quote whole lines, which may hold the password.
     line = getattr(error, "lineno", None)
-    if isinstance(error, configparser.ParsingError) and error.errors:
+    if isinstance(error, configparser.ParsingError) and getattr(error, "errors", None):
         line = error.errors[0][0]
     where = "%s line %d" % (path, line) if line else path
     if isinstance(error, configparser.MissingSectionHeaderError):
