@@ -36,6 +36,7 @@ def build_parser(prog: str, description: str, epilog: str, version: str,
     subparsers.required = True
     for module in commands:
         module.add_parser(subparsers)
+    parser.command_names = sorted(subparsers.choices)
     return parser
 
 
@@ -57,8 +58,19 @@ def unrecognized(arguments: "list") -> str:
     return text
 
 
+def _looks_like_a_word(text: str) -> bool:
+    return 0 < len(text) <= 20 and all("a" <= ch <= "z" or ch == "-" for ch in text)
+
+
 def parse(parser: argparse.ArgumentParser, argv: "list | None") -> argparse.Namespace:
     """parse_args that never echoes an argument it does not know (exit 2)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    names = getattr(parser, "command_names", None)
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    if names and first is not None and first not in names:
+        # argparse would echo it; a password typed in the wrong place is no word
+        shown = repr(first) if _looks_like_a_word(first) else "(not shown: it may be a secret)"
+        parser.error("unknown command %s: choose from %s" % (shown, ", ".join(names)))
     args, extras = parser.parse_known_args(argv)
     if extras:
         parser.error(unrecognized(extras))
