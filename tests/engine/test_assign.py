@@ -17,7 +17,8 @@ def test_assign_keeps_other_properties_and_uses_next_run(sim, conn, csv_file, ca
         "sap_agent": "true", "vmfex": "{'%s': 'P1', '%s': 'P2'}" % (MAC_A, MAC_B)}
     assert web02.custom_properties == {"vmfex": "{'%s': 'P3'}" % MAC_C}
     assert "web01: changed, applies at next start" in out
-    assert "summary: 2 changed, 0 unchanged, 0 failed, 0 not attempted, 1 apply at next start" in out
+    assert ("summary: 2 changed, 0 unchanged, 0 failed, 0 not attempted, "
+            "1 apply at next start") in out
     # only what the file names: one name search, NICs inline, two updates;
     # then the read-back: the same search and web01's pending configuration
     stats = sim.stats()
@@ -37,7 +38,8 @@ def test_rerun_makes_no_update(sim, conn, csv_file, capsys):
     code, out, _ = run(capsys, ["assign", path] + conn)
     assert code == 0
     assert sim.stats()["update"] == 0
-    assert "summary: 0 changed, 2 unchanged, 0 failed, 0 not attempted, 0 apply at next start" in out
+    assert ("summary: 0 changed, 2 unchanged, 0 failed, 0 not attempted, "
+            "0 apply at next start") in out
 
 
 def test_nic_name_rows_resolve_through_the_api(sim, conn, csv_file, capsys):
@@ -78,7 +80,8 @@ def test_partial_failure_reports_the_engine_fault(sim, conn, csv_file, capsys):
     assert "VM web02: not updated" in err and "Related operation is currently" in err
     assert "409" in err
     assert sim.vms["web01"].next_run_properties is not None
-    assert "summary: 1 changed, 0 unchanged, 1 failed, 0 not attempted, 1 apply at next start" in out
+    assert ("summary: 1 changed, 0 unchanged, 1 failed, 0 not attempted, "
+            "1 apply at next start") in out
 
 
 def test_dry_run_writes_nothing(sim, conn, csv_file, capsys):

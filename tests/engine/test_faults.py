@@ -4,8 +4,12 @@ import threading
 import time
 
 from tests.engine.helpers import MAC_A, MAC_B, MAC_C, MAPS
-from tests.engine.tool import (assert_state_as_reported, engine_state, start_vmfex_engine,
-                               vmfex_engine)
+from tests.engine.tool import (
+    assert_state_as_reported,
+    engine_state,
+    start_vmfex_engine,
+    vmfex_engine,
+)
 
 
 def one_line(err):
