@@ -696,6 +696,8 @@ class OvirtSimulator:
         self._by_id = {}
         #: name -> (http_status, reason, detail): updates of that VM fail.
         self.fail_updates = {}
+        #: (VM name, NIC name) -> (http_status, reason, detail): NIC updates fail.
+        self.fail_nic_updates = {}
         #: Guards all simulator state; reentrant.
         self.lock = threading.RLock()
         self._tokens = set()
@@ -1186,6 +1188,10 @@ class OvirtSimulator:
         if nic_id not in vm.nic_ids:
             raise SimError(404, "Not Found", "Entity not found: NIC with id %s" % nic_id)
         index = vm.nic_ids.index(nic_id)
+        with self.lock:
+            failure = self.fail_nic_updates.get((vm.name, vm.nics[index][0]))
+        if failure is not None:
+            raise SimError(*failure)
         root = _parse_body(body, "nic")
         el = root.find("vnic_profile")
         if el is not None:
