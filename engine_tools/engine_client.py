@@ -315,6 +315,12 @@ def read_all_vms(options: Options) -> Dict[str, VmState]:
         return read_vms(connection)
 
 
+def read_both_models(options: Options) -> Tuple[Dict[str, VmState], Networking]:
+    """Every VM and every vNIC profile and network, in one session."""
+    with session(options) as connection:
+        return read_vms(connection), read_networking(connection)
+
+
 def _with_next_run(vms_service, vms: Dict[str, "types.Vm"]) -> Dict[str, VmState]:
     # A running VM updated with next_run shows its running configuration in
     # lists; what it gets at its next start (what the hook will see, and what
