@@ -71,6 +71,8 @@ def convert(names: Optional[List[str]], dry_run: bool, create_profiles: bool,
             include_running: bool, options: engine_client.Options,
             out: TextIO, err: TextIO) -> int:
     """Run convert; return the exit code."""
+    # TODO(issue 13): check the maps' UCS port profiles against UCS Manager
+    # with engine_tools.ucsm.check_profile_names when UCSM options are given.
     with engine_client.session(options) as connection:
         networking = engine_client.read_networking(connection)
         vms = engine_client.read_vms(connection, names)

@@ -146,5 +146,5 @@ def _plan_nic(vm: VmState, mac: str, ucs: str, networking: Networking, missing: 
                 ", ".join(repr(p.name) for p in candidates)))
         return NicChange(vm, nic, ucs, target.id)
     key = (current.network_id, ucs)
-    missing.setdefault(key, []).append("VM %r NIC %s" % (vm.name, nic.name))
+    missing.setdefault(key, []).append("VM %r NIC %s (MAC %s)" % (vm.name, nic.name, nic.mac))
     return NicChange(vm, nic, ucs, key)

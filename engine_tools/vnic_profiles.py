@@ -95,7 +95,8 @@ def network_label(networking: Networking, network_id: str) -> str:
 
 
 def plan_create(ucs_profiles: List[str], network: Network, networking: Networking,
-                name: Optional[str] = None):
+                name: Optional[str] = None
+                ) -> Tuple[List[NewProfile], List[Tuple[str, Profile]], List[str]]:
     """What `profiles create` does on `network`: ([NewProfile] to add,
     [(ucs, existing Profile)] already there, [problem]). A profile that
     exists with the wanted name but without vmfex=UCS is never changed."""

@@ -31,8 +31,8 @@ def test_missing_profiles_are_listed_and_nothing_is_written(sim, conn, capsys):
     code, out, err = run(capsys, ["convert"] + conn)
     assert code == 1 and writes(sim) == 0
     assert "no vNIC profile carries UCS port profile 'Old' on network 'ovirtmgmt' " \
-           "(data center 'Default') (needed by VM 'web03' NIC nic1)" in err
-    assert "'P3'" in err and "VM 'web02' NIC nic1" in err
+           "(data center 'Default') (needed by VM 'web03' NIC nic1 (MAC %s))" % MAC_D in err
+    assert "'P3'" in err and "VM 'web02' NIC nic1 (MAC %s)" % MAC_C in err
     assert "--create-profiles" in err and "nothing written" in err
     assert sim.vms["web02"].custom_properties == {"vmfex": "{'%s': 'P3'}" % MAC_C, "keep": "me"}
 
