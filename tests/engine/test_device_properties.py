@@ -102,3 +102,14 @@ def test_device_regex_agrees_with_the_hook_rule(value):
     except VmfexError:
         valid = False
     assert (re.fullmatch(VMFEX_DEVICE_REGEX, value) is not None) == valid
+
+
+@given(st.text(alphabet="{}=;typeinrfacopdisk_ ^$[]0-9aA.*", max_size=80))
+def test_any_value_is_edited_or_refused_in_one_line(value):
+    try:
+        new = with_vmfex(value)
+    except InvalidDeviceProperties as e:
+        assert "\n" not in str(e)
+        return
+    assert interface_properties(new).count("vmfex") == 1
+    assert with_vmfex(new) == new
