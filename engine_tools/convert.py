@@ -3,7 +3,7 @@ import argparse
 import sys
 from typing import List, Optional, TextIO
 
-from engine_tools import engine_client
+from engine_tools import engine_client, ucsm
 from engine_tools.convert_plan import ConvertPlan, plan_convert
 from engine_tools.options import CONNECTION_HELP, add_connection_arguments, connection_options
 from engine_tools.profiles import DESCRIPTION
@@ -59,24 +59,37 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--include-running", action="store_true",
                         help="also change VMs that are up (their NICs change live, see below)")
     add_connection_arguments(parser)
+    ucsm.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     return convert(args.vms or None, args.dry_run, args.create_profiles,
-                   args.include_running, connection_options(args), sys.stdout, sys.stderr)
+                   args.include_running, connection_options(args), sys.stdout, sys.stderr,
+                   ucsm_options=ucsm.options_from_args(args))
+
+
+def ucsm_problems(plan: ConvertPlan, profiles) -> List[str]:
+    """Each NIC convert would move onto a port profile UCS Manager does not define."""
+    wanted = {}
+    for change in plan.nic_changes:
+        wanted.setdefault(change.ucs, []).append("VM %r NIC %s (MAC %s), VM map" % (
+            change.vm.name, change.nic.name, change.nic.mac))
+    return ["%s: %s" % (where, message) for where, message in
+            ucsm.check_profile_names(wanted, (p.name for p in profiles))]
 
 
 def convert(names: Optional[List[str]], dry_run: bool, create_profiles: bool,
             include_running: bool, options: engine_client.Options,
-            out: TextIO, err: TextIO) -> int:
-    """Run convert; return the exit code."""
-    # TODO(issue 13): check the maps' UCS port profiles against UCS Manager
-    # with engine_tools.ucsm.check_profile_names when UCSM options are given.
+            out: TextIO, err: TextIO, ucsm_options=None) -> int:
+    """Run convert; return the exit code. With ucsm_options every port profile
+    a NIC moves to must exist on UCS Manager (else nothing is written)."""
     with engine_client.session(options) as connection:
         networking = engine_client.read_networking(connection)
         vms = engine_client.read_vms(connection, names)
         plan = plan_convert(vms, networking, names, include_running, create_profiles)
+        if ucsm_options is not None and plan.nic_changes:
+            plan.problems.extend(ucsm_problems(plan, ucsm.read_profiles(ucsm_options, err)))
         for name, reason in plan.skipped:
             err.write("VM %s skipped: %s\n" % (name, reason))
         if plan.problems:

@@ -3,7 +3,7 @@ import argparse
 import sys
 from typing import List, Optional, TextIO
 
-from engine_tools import engine_client
+from engine_tools import engine_client, ucsm
 from engine_tools.options import CONNECTION_HELP, add_connection_arguments, connection_options
 from engine_tools.vnic_profiles import (
     Network,
@@ -70,6 +70,7 @@ def add_parser(subparsers) -> None:
     create.add_argument("--dry-run", action="store_true",
                         help="show what would be added, change nothing")
     add_connection_arguments(create)
+    ucsm.add_arguments(create)
     create.set_defaults(run=run_create)
 
 
@@ -91,7 +92,8 @@ def run_create(args: argparse.Namespace) -> int:
         raise UsageError("; ".join(problems))
     return create_profiles(list(dict.fromkeys(args.ucs_profiles)), args.network,
                            args.data_center, args.name, args.dry_run,
-                           connection_options(args), sys.stdout, sys.stderr)
+                           connection_options(args), sys.stdout, sys.stderr,
+                           ucsm_options=ucsm.options_from_args(args))
 
 
 def list_profiles(options: engine_client.Options, out: TextIO, err: TextIO) -> int:
@@ -146,10 +148,18 @@ def find_network(networking: Networking, name: str, data_center: Optional[str]) 
 
 def create_profiles(ucs_profiles: List[str], network_name: str, data_center: Optional[str],
                     name: Optional[str], dry_run: bool, options: engine_client.Options,
-                    out: TextIO, err: TextIO) -> int:
-    """Run `profiles create`; return the exit code."""
-    # TODO(issue 13): check ucs_profiles against UCS Manager with
-    # engine_tools.ucsm.check_profile_names when UCSM options are given.
+                    out: TextIO, err: TextIO, ucsm_options=None) -> int:
+    """Run `profiles create`; return the exit code. With ucsm_options every
+    UCS_PROFILE must exist on UCS Manager (checked before the engine is read)."""
+    if ucsm_options is not None:
+        unknown = ucsm.check_profile_names(
+            {ucs: ["UCS_PROFILE %r" % ucs] for ucs in ucs_profiles},
+            (p.name for p in ucsm.read_profiles(ucsm_options, err)))
+        if unknown:
+            for where, message in unknown:
+                err.write("error: %s: %s\n" % (where, message))
+            err.write("%d problem(s): nothing written\n" % len(unknown))
+            return 1
     with engine_client.session(options) as connection:
         networking = engine_client.read_networking(connection)
         network = find_network(networking, network_name, data_center)

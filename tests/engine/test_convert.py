@@ -139,3 +139,16 @@ def test_a_failed_nic_keeps_its_vms_map(sim, conn, capsys):
            "edit Interface. Related operation is in progress.] (HTTP 409)" % MAC_D in err
     assert "VM web03: map left as it was" in err
     assert sim.vms["web03"].custom_properties["vmfex"] == "{'%s': 'Old'}" % MAC_D
+
+
+def test_convert_with_ucsm_refuses_port_profiles_it_does_not_define(sim, conn, ucsm_sim,
+                                                                    ucsm_conn, capsys):
+    # web03's map names 'Old', which the UCS Manager stand-in does not define
+    code, _, err = run(capsys, ["convert", "--create-profiles"] + conn + ucsm_conn)
+    assert code == 1 and writes(sim) == 0
+    assert ("error: VM 'web03' NIC nic1 (MAC %s), VM map: port profile 'Old' is not defined "
+            "on UCS Manager" % MAC_D) in err
+    sim.vms["web03"].custom_properties["vmfex"] = "{'%s': 'Profile1'}" % MAC_D
+    code, _, err = run(capsys, ["convert", "--create-profiles"] + conn + ucsm_conn)
+    assert code == 0, err
+    assert sim.nic_profile("web03", "nic1") is sim.profile("vmfex-Profile1")

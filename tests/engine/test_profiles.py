@@ -82,3 +82,16 @@ def test_list_shows_profiles_carrying_vmfex_and_their_nics(sim, conn, capsys):
     assert ["bad", "ovirtmgmt", "Default", "(invalid)", "0"] in [line.split() for line in lines]
     assert "vNIC profile 'bad': its vmfex value 'x/y' is invalid" in err
     assert code == 1 and MAC_A not in out
+
+
+def test_create_with_ucsm_refuses_unknown_names_with_suggestions(sim, conn, ucsm_sim, ucsm_conn,
+                                                                 capsys):
+    code, _, err = run(capsys, ["profiles", "create", "--network", "ovirtmgmt", "Profile1",
+                                "Profle2"] + conn + ucsm_conn)
+    assert code == 1 and writes(sim) == 0 and sim.stats()["profiles"] == 0
+    assert "error: UCS_PROFILE 'Profle2': port profile 'Profle2' is not defined on UCS " \
+           "Manager (closest: 'Profile2'" in err
+    code, out, err = run(capsys, ["profiles", "create", "--network", "ovirtmgmt", "Profile1",
+                                  "Profile2"] + conn + ucsm_conn)
+    assert code == 0, err
+    assert sim.profile("vmfex-Profile2").custom_properties == {"vmfex": "Profile2"}
