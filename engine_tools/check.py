@@ -4,7 +4,7 @@ import sys
 from typing import TextIO
 
 from engine_tools import engine_client, ucsm
-from engine_tools.inventory import check_problems
+from engine_tools.inventory import check_problems, profile_nics
 from engine_tools.options import CONNECTION_HELP, add_connection_arguments, connection_options
 from engine_tools.plan import vmfex_value
 from vdsm_hook_vmfex.common.cli import add_command
@@ -13,8 +13,10 @@ from vdsm_hook_vmfex.common.cli import add_command
 def add_parser(subparsers) -> None:
     parser = add_command(
         subparsers, "check",
-        help="report maps naming MACs not on the VM, invalid values, shared MACs",
-        description="Read every VM and report problems; exit 1 when there are any.",
+        help="report maps naming MACs not on the VM, invalid values, shared MACs, "
+             "NICs whose two models disagree",
+        description="Read every VM and vNIC profile and report problems of both models "
+                    "(VM maps, vNIC profiles carrying vmfex); exit 1 when there are any.",
         epilog=CONNECTION_HELP)
     add_connection_arguments(parser)
     ucsm.add_arguments(parser)
@@ -26,10 +28,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check(options: engine_client.Options, out: TextIO, ucsm_options=None) -> int:
-    """Print every problem of the maps the engine holds; 1 when there are any.
+    """Print every problem of both models the engine holds; 1 when there are any.
     With ucsm_options also unknown port profiles and maxPorts overuse."""
-    vms = engine_client.read_all_vms(options)
-    problems = check_problems(vms)
+    vms, networking = engine_client.read_both_models(options)
+    problems = check_problems(vms, networking)
     if ucsm_options is not None:
         from engine_tools import ucsm_checks
 
@@ -37,6 +39,7 @@ def check(options: engine_client.Options, out: TextIO, ucsm_options=None) -> int
     for problem in problems:
         out.write(problem + "\n")
     mapped = sum(1 for vm in vms.values() if vmfex_value(vm) is not None)
-    out.write("%d problem(s) in the maps of %d VMs (%d VMs read)\n"
-              % (len(problems), mapped, len(vms)))
+    on_profiles = sum(len(profile_nics(vm, networking)) for vm in vms.values())
+    out.write("%d problem(s) in the maps of %d VMs and %d NICs on vNIC profiles carrying "
+              "vmfex (%d VMs read)\n" % (len(problems), mapped, on_profiles, len(vms)))
     return 1 if problems else 0

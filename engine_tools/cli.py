@@ -1,12 +1,12 @@
 """Command line of `vmfex-engine`; each subcommand is its own module."""
 from typing import List, Optional
 
-from engine_tools import assign, check, export, register, ucs
+from engine_tools import assign, check, convert, export, profiles, register, ucs
 from vdsm_hook_vmfex.common.cli import build_parser, run_command
 from vdsm_hook_vmfex.common.version import __version__
 
 PROG = "vmfex-engine"
-COMMANDS = [register, assign, export, check, ucs]
+COMMANDS = [register, assign, export, check, profiles, convert, ucs]
 
 EPILOG = """\
 examples:
@@ -20,6 +20,9 @@ examples:
   vmfex-engine assign maps.csv --config production --ucsm ucsm.example.com \\
       --ucsm-username admin --ucsm-password-file ~/.ucsm-pw --ucsm-ca-file ucsm-ca.pem
   vmfex-engine ucs profiles --config production
+  vmfex-engine register --device --restart   # the vNIC profile model
+  vmfex-engine profiles create --network vmfex-net Profile1 Profile2
+  vmfex-engine convert --dry-run --create-profiles --config production
 
 CSV for assign (UTF-8, '#' comments and blank lines allowed, '-' reads stdin):
   vm,mac,profile                  or   vm,nic,profile
@@ -31,7 +34,9 @@ exit codes: 0 ok, 1 failure (nothing written when validation fails), 2 usage
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser(
-        PROG, "Engine side of vdsm-hook-vmfex: register the 'vmfex' VM custom "
-              "property and set the MAC -> port profile maps of many VMs.",
+        PROG, "Engine side of vdsm-hook-vmfex: register the 'vmfex' custom "
+              "property, set the MAC -> port profile maps of many VMs (the VM map "
+              "model), manage vNIC profiles carrying 'vmfex' (the vNIC profile "
+              "model) and convert maps to profiles.",
         EPILOG, __version__, COMMANDS)
     return run_command(PROG, parser, argv)

@@ -21,6 +21,7 @@ import ovirtsdk4.types as types
 
 from engine_tools.bounded import Expired, call_within
 from engine_tools.plan import Change, VmState
+from engine_tools.vnic_profiles import Network, Networking, NewProfile, Nic, Profile
 from vdsm_hook_vmfex.common.errors import VmfexError
 
 API_PATH = "/ovirt-engine/api"
@@ -398,7 +399,10 @@ def _state(vm: "types.Vm") -> VmState:
     nics = [(nic.name, nic.mac.address.lower()) for nic in vm.nics or ()
             if nic.mac is not None and nic.mac.address]
     status = vm.status.value if vm.status is not None else "unknown"
-    return VmState(vm.id, vm.name, status, properties, nics)
+    devices = [Nic(nic.id, nic.name, nic.mac.address.lower(),
+                   nic.vnic_profile.id if nic.vnic_profile is not None else None)
+               for nic in vm.nics or () if nic.mac is not None and nic.mac.address]
+    return VmState(vm.id, vm.name, status, properties, nics, devices)
 
 
 def _search_term(name: str) -> str:
@@ -527,6 +531,12 @@ def read_all_vms(options: Options) -> Dict[str, VmState]:
         return read_vms(connection)
 
 
+def read_both_models(options: Options) -> Tuple[Dict[str, VmState], Networking]:
+    """Every VM and every vNIC profile and network, in one session."""
+    with session(options) as connection:
+        return read_vms(connection), read_networking(connection)
+
+
 def _with_next_run(vms_service, vms: Dict[str, "types.Vm"],
                    timeout: float) -> Dict[str, VmState]:
     # A running VM updated with next_run shows its running configuration in
@@ -599,3 +609,83 @@ def read_back(connection, names: List[str]) -> Dict[str, VmState]:
         return read_vms(connection, names)
     except ovirtsdk4.Error as e:
         raise engine_error(e, _options_of(connection)) from None
+
+
+# --- the vNIC-profile model: data centers, networks, vNIC profiles, NICs ---
+
+def read_networking(connection) -> Networking:
+    """Every vNIC profile and network, with data center names: three lists
+    in flight at once (the engine returns each whole, unpaged)."""
+    system = connection.system_service()
+    starts = [
+        ("dcs", lambda: system.data_centers_service().list(wait=False)),
+        ("networks", lambda: system.networks_service().list(wait=False)),
+        ("profiles", lambda: system.vnic_profiles_service().list(wait=False)),
+    ]
+    found = {}
+    for key, result, error in run_windowed(starts, timeout=_timeout_of(connection)):
+        if error is not None:
+            raise error
+        found[key] = result
+    dc_names = {dc.id: dc.name for dc in found["dcs"]}
+    networks = {}
+    for net in found["networks"]:
+        dc_id = net.data_center.id if net.data_center is not None else None
+        networks[net.id] = Network(net.id, net.name, dc_names.get(dc_id, dc_id or "?"))
+    profiles = {p.id: _profile(p) for p in found["profiles"]}
+    return Networking(profiles, networks)
+
+
+def _profile(profile: "types.VnicProfile") -> Profile:
+    properties = [(cp.name, cp.value or "") for cp in profile.custom_properties or ()]
+    network_id = profile.network.id if profile.network is not None else None
+    has_filter = profile.network_filter is not None and bool(profile.network_filter.id)
+    return Profile(profile.id, profile.name, network_id, properties, has_filter)
+
+
+def add_profiles(connection, new: List[NewProfile], description: str,
+                 on_done: Callable = lambda item, error: None
+                 ) -> Tuple[Dict[NewProfile, Profile], Dict[NewProfile, str]]:
+    """Add vNIC profiles carrying vmfex and no network filter (an empty
+    <network_filter/>: without it the engine sets vdsm-no-mac-spoofing, which
+    libvirt refuses on a passthrough NIC). Returns (added, {item: fault})."""
+    service = connection.system_service().vnic_profiles_service()
+
+    def start(item: NewProfile) -> Callable:
+        body = types.VnicProfile(
+            name=item.name, description=description % item.ucs,
+            network=types.Network(id=item.network_id),
+            network_filter=types.NetworkFilter(),
+            custom_properties=[types.CustomProperty(name="vmfex", value=item.ucs)])
+        return lambda: service.add(body, wait=False)
+
+    added, failed = {}, {}
+    for item, result, error in run_windowed(((item, start(item)) for item in new),
+                                            timeout=_timeout_of(connection)):
+        if error is not None:
+            failed[item] = fault_text(error)
+        else:
+            added[item] = _profile(result)
+        on_done(item, error)
+    return added, failed
+
+
+def change_nic_profiles(connection, changes: List[Tuple[str, str, str]],
+                        on_done: Callable = lambda item, error: None) -> Dict[Tuple, str]:
+    """Give NICs new vNIC profiles: (VM id, NIC id, profile id) each, one PUT
+    per NIC. Returns {change: engine fault text} of the failed ones."""
+    vms_service = connection.system_service().vms_service()
+
+    def start(change: Tuple[str, str, str]) -> Callable:
+        vm_id, nic_id, profile_id = change
+        nic = vms_service.vm_service(vm_id).nics_service().nic_service(nic_id)
+        body = types.Nic(vnic_profile=types.VnicProfile(id=profile_id))
+        return lambda: nic.update(body, wait=False)
+
+    failed = {}
+    for change, _, error in run_windowed(((change, start(change)) for change in changes),
+                                         timeout=_timeout_of(connection)):
+        if error is not None:
+            failed[change] = fault_text(error)
+        on_done(change, error)
+    return failed

@@ -11,6 +11,7 @@ from typing import List
 from vdsm_hook_vmfex.common.errors import VmfexError
 
 KEY = "UserDefinedVMProperties"
+DEVICE_KEY = "CustomDeviceProperties"
 DEFAULT_PATH = "engine-config"
 
 
@@ -57,21 +58,21 @@ def parse_versions(output: str, key: str = KEY) -> List[str]:
     return versions
 
 
-def list_versions(path: str = DEFAULT_PATH) -> List[str]:
-    """Every cluster version engine-config knows a value of KEY for."""
-    output = _run(path, ["-g", KEY])
-    versions = parse_versions(output)
+def list_versions(path: str = DEFAULT_PATH, key: str = KEY) -> List[str]:
+    """Every cluster version engine-config knows a value of `key` for."""
+    output = _run(path, ["-g", key])
+    versions = parse_versions(output, key)
     if not versions:
         raise EngineConfigError("'%s -g %s' listed no version: %s"
-                                % (path, KEY, " ".join(output.split()) or "no output"))
+                                % (path, key, " ".join(output.split()) or "no output"))
     return versions
 
 
-def get_value(version: str, path: str = DEFAULT_PATH) -> str:
-    """The value of KEY for one cluster version."""
-    return _run(path, ["-g", KEY, "--cver=%s" % version]).rstrip("\r\n")
+def get_value(version: str, path: str = DEFAULT_PATH, key: str = KEY) -> str:
+    """The value of `key` for one cluster version."""
+    return _run(path, ["-g", key, "--cver=%s" % version]).rstrip("\r\n")
 
 
-def set_value(version: str, value: str, path: str = DEFAULT_PATH) -> None:
-    """Replace the whole value of KEY for one cluster version."""
-    _run(path, ["-s", "%s=%s" % (KEY, value), "--cver=%s" % version])
+def set_value(version: str, value: str, path: str = DEFAULT_PATH, key: str = KEY) -> None:
+    """Replace the whole value of `key` for one cluster version."""
+    _run(path, ["-s", "%s=%s" % (key, value), "--cver=%s" % version])

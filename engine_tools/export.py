@@ -4,7 +4,7 @@ import sys
 from typing import Optional, TextIO
 
 from engine_tools import engine_client
-from engine_tools.inventory import export_lines
+from engine_tools.inventory import export_lines, profile_nics
 from engine_tools.options import CONNECTION_HELP, add_connection_arguments, connection_options
 from vdsm_hook_vmfex.common.cli import add_command
 from vdsm_hook_vmfex.common.errors import VmfexError
@@ -14,7 +14,9 @@ def add_parser(subparsers) -> None:
     parser = add_command(
         subparsers, "export", help="write every VM's map as vm,mac,profile CSV",
         description="Export the maps the engine holds; assigning the file back changes "
-                    "nothing.", epilog=CONNECTION_HELP)
+                    "nothing. NICs whose vNIC profile carries vmfex (the vNIC profile "
+                    "model) follow in a '#' section (vm,mac,profile,vnic_profile) that "
+                    "assign ignores.", epilog=CONNECTION_HELP)
     parser.add_argument("-o", "--output", metavar="FILE", help="output file (default: stdout)")
     add_connection_arguments(parser)
     parser.set_defaults(run=run)
@@ -27,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
 def export(output: Optional[str], options: engine_client.Options, out: TextIO,
            err: TextIO) -> int:
     """Write every VM's map as `vm,mac,profile` CSV to `output` (None: out)."""
-    lines, skipped = export_lines(engine_client.read_all_vms(options))
+    vms, networking = engine_client.read_both_models(options)
+    lines, skipped = export_lines(vms, networking)
     text = "".join(line + "\n" for line in lines)
     if output and output != "-":
         try:
@@ -37,7 +40,10 @@ def export(output: Optional[str], options: engine_client.Options, out: TextIO,
             raise VmfexError("cannot write %s: %s" % (output, e.strerror)) from None
     else:
         out.write(text)
-    rows = len(lines) - 1 - skipped
-    err.write("exported %d rows%s\n" % (
-        rows, ", %d VMs with an invalid map left out (see 'check')" % skipped if skipped else ""))
+    profile_rows = sum(len(profile_nics(vm, networking)) for vm in vms.values())
+    rows = len(lines) - 1 - skipped - profile_rows - (1 if profile_rows else 0)
+    err.write("exported %d rows%s%s\n" % (
+        rows, ", %d VMs with an invalid map left out (see 'check')" % skipped if skipped else "",
+        ", %d NICs on vNIC profiles (commented section)" % profile_rows if profile_rows
+        else ""))
     return 0

@@ -23,3 +23,9 @@ _PROFILE = "%s([A-Za-z0-9 _.:-]{0,37}%s)?" % (_PROFILE_EDGE, _PROFILE_EDGE)
 _ENTRY = "('(%s)'|\"(%s)\") *: *('%s'|\"%s\") *" % (_MAC, _MAC, _PROFILE, _PROFILE)
 
 VMFEX_REGEX = " *[{] *(%s(, *%s)*(, *)?)?[}] *" % (_ENTRY, _ENTRY)
+
+# The device custom property `vmfex` on a vNIC profile holds one bare port
+# profile name; the hook strips surrounding spaces, so they are allowed here.
+# Also free of `;` and of a trailing `}`: CustomDeviceProperties separates
+# properties with `;` and closes each device type with `}}`.
+VMFEX_DEVICE_REGEX = " *%s *" % _PROFILE

@@ -1,11 +1,11 @@
-"""`vmfex-engine register`: add the vmfex property to UserDefinedVMProperties."""
+"""`vmfex-engine register`: add the vmfex property to UserDefinedVMProperties
+(VM maps) or, with --device, to CustomDeviceProperties (vNIC profiles)."""
 import argparse
 import subprocess
 import sys
 from typing import List, Optional, TextIO
 
-from engine_tools import engine_config
-from engine_tools.user_properties import with_vmfex
+from engine_tools import device_properties, engine_config, user_properties
 from vdsm_hook_vmfex.common.cli import add_command
 from vdsm_hook_vmfex.common.errors import VmfexError
 
@@ -19,15 +19,26 @@ class RestartFailed(VmfexError):
 def add_parser(subparsers) -> None:
     parser = add_command(
         subparsers, "register",
-        help="register 'vmfex' in UserDefinedVMProperties (engine machine)",
-        description="Add vmfex=REGEX to UserDefinedVMProperties with engine-config, "
-                    "keeping every other property. Re-running changes nothing.",
-        epilog="example: vmfex-engine register --cver 4.7 --restart")
+        help="register 'vmfex' in UserDefinedVMProperties, or with --device in "
+             "CustomDeviceProperties (engine machine)",
+        description="Add vmfex=REGEX to UserDefinedVMProperties (the VM map model) with "
+                    "engine-config, keeping every other property; with --device add it "
+                    "to the interface properties of CustomDeviceProperties (the vNIC "
+                    "profile model), keeping every other device type and property "
+                    "(SecurityGroups, which the engine's default holds, included). "
+                    "Re-running changes nothing.",
+        epilog="examples:\n"
+               "  vmfex-engine register --cver 4.7 --restart\n"
+               "  vmfex-engine register --device --dry-run\n"
+               "  vmfex-engine register && vmfex-engine register --device --restart  # both")
     parser.add_argument("--cver", action="append", metavar="VERSION",
                         help="cluster version (repeatable; default: every version "
                              "engine-config lists)")
     parser.add_argument("--engine-config", metavar="PATH", default=engine_config.DEFAULT_PATH,
                         help="engine-config command (default: %(default)s)")
+    parser.add_argument("--device", action="store_true",
+                        help="register the vNIC profile property (CustomDeviceProperties, "
+                             "type=interface) instead of the VM property")
     parser.add_argument("--dry-run", action="store_true",
                         help="show old and new value per version, change nothing")
     parser.add_argument("--restart", action="store_true",
@@ -36,33 +47,46 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return register(args.cver, args.engine_config, args.dry_run, args.restart, sys.stdout)
+    return register(args.cver, args.engine_config, args.dry_run, args.restart, sys.stdout,
+                    args.device)
 
 
 def register(versions: Optional[List[str]], engine_config_path: str, dry_run: bool,
-             restart: bool, out: TextIO) -> int:
+             restart: bool, out: TextIO, device: bool = False) -> int:
     """Register vmfex for `versions` (None: every version); return the exit code.
 
-    Raises EngineConfigError when engine-config is missing or fails,
-    RestartFailed when the requested restart fails.
+    device: in CustomDeviceProperties (type=interface) instead of
+    UserDefinedVMProperties. Raises EngineConfigError when engine-config is
+    missing or fails, InvalidDeviceProperties when a value cannot be edited
+    safely (nothing is written then), RestartFailed when the restart fails.
     """
+    key = engine_config.DEVICE_KEY if device else engine_config.KEY
+    edit = device_properties.with_vmfex if device else user_properties.with_vmfex
     if not versions:
-        versions = engine_config.list_versions(engine_config_path)
+        versions = engine_config.list_versions(engine_config_path, key)
+    olds = {version: engine_config.get_value(version, engine_config_path, key)
+            for version in versions}
+    news = {}
+    for version in versions:
+        try:
+            news[version] = edit(olds[version])
+        except device_properties.InvalidDeviceProperties as e:
+            raise device_properties.InvalidDeviceProperties(
+                "version %s: %s; nothing written" % (version, e)) from None
     changed = 0
     for version in versions:
-        old = engine_config.get_value(version, engine_config_path)
-        new = with_vmfex(old)
+        old, new = olds[version], news[version]
         if new == old:
             out.write("version %s: vmfex already registered, nothing to do\n" % version)
             continue
         changed += 1
         if dry_run:
-            out.write("version %s: would change UserDefinedVMProperties\n"
-                      "  old: %s\n  new: %s\n" % (version, old or "(empty)", new))
+            out.write("version %s: would change %s\n"
+                      "  old: %s\n  new: %s\n" % (version, key, old or "(empty)", new))
             continue
-        engine_config.set_value(version, new, engine_config_path)
-        out.write("version %s: vmfex registered, other properties kept: %d\n"
-                  % (version, new.count(";")))
+        engine_config.set_value(version, new, engine_config_path, key)
+        out.write("version %s: vmfex registered in %s, %s\n"
+                  % (version, key, _kept(new, device)))
     if dry_run:
         out.write("dry run: %d of %d versions would change, nothing written\n"
                   % (changed, len(versions)))
@@ -86,3 +110,11 @@ def register(versions: Optional[List[str]], engine_config_path: str, dry_run: bo
         out.write("nothing changed. If ovirt-engine was not restarted since vmfex "
                   "was registered: systemctl restart ovirt-engine\n")
     return 0
+
+
+def _kept(value: str, device: bool) -> str:
+    if not device:
+        return "other properties kept: %d" % value.count(";")
+    others = [name for name in device_properties.interface_properties(value)
+              if name != "vmfex"]
+    return "other interface properties kept: %s" % (", ".join(others) or "none")

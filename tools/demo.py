@@ -6,7 +6,11 @@
    then against a UCS Manager stand-in (real ucsmsdk over HTTPS to
    tests.engine.ucsmsim): list its port profiles, catch a profile typo,
 3. the VM starts: run the hook as VDSM would on its domain XML with the map
-   the engine now holds, and show the diff.
+   the engine now holds, and show the diff;
+4. the vNIC profile model: register the device property, create vNIC
+   profiles, convert web01 from its map to them, export and check;
+5. web01 starts again: the hook on the domain VDSM builds from the vNIC
+   profiles (device custom properties in the metadata), and the diff.
 """
 import difflib
 import json
@@ -231,12 +235,66 @@ def vnic_profile_hook_story(domain_xml: bytes = None, vm_custom: dict = None,
         return code
 
 
+def vnic_profile_engine_story(sim, conn: list) -> None:
+    """The vNIC-profile model on the engine: register the device property,
+    create vNIC profiles, convert web01 from its map to them."""
+    section("4. the vNIC profile model: register vmfex as a device property too")
+    run_tool("register", "--device", "--engine-config", ENGINE_CONFIG)
+    with open(os.environ["ENGINE_CONFIG_STATE"]) as f:
+        print("4.7 CustomDeviceProperties now: %s"
+              % json.load(f)["values"]["CustomDeviceProperties"]["4.7"][:90] + "...")
+    section("4a. a vNIC profile per UCS port profile (no network filter); again: nothing")
+    run_tool("profiles", "create", "--network", "ovirtmgmt", "Profile1", conn=conn)
+    run_tool("profiles", "create", "--network", "ovirtmgmt", "Profile1", conn=conn)
+    section("4b. convert web01 from its map: dry run without --create-profiles, then for real")
+    run_tool("convert", "web01", "--dry-run", conn=conn)
+    run_tool("convert", "web01", "--create-profiles", "--dry-run", conn=conn)
+    run_tool("convert", "web01", "--create-profiles", conn=conn)
+    print("web01 custom properties now: %s" % sim.vms["web01"].custom_properties)
+    section("4c. every other VM with a map; then again: nothing to change")
+    run_tool("convert", "--create-profiles", conn=conn)
+    run_tool("convert", "--create-profiles", conn=conn)
+    section("4d. what the engine holds now")
+    run_tool("profiles", "list", conn=conn)
+    run_tool("export", conn=conn)
+    run_tool("check", conn=conn)
+
+
+def converted_domain(sim, name: str, sample: str = SAMPLE):
+    """(domain XML, VM custom properties) VDSM would build for VM `name` from
+    what the engine now holds: `sample`'s domain with the VM's custom
+    properties and, per NIC, its vNIC profile's custom properties in the
+    ovirt-vm metadata."""
+    from lxml import etree
+
+    vm = sim.vms[name]
+    root = etree.parse(sample).getroot()
+    meta = root.find("metadata/%svm" % OVIRT_VM)
+    custom = meta.find(OVIRT_VM + "custom")
+    for child in list(custom):
+        custom.remove(child)
+    for key, value in vm.custom_properties.items():
+        etree.SubElement(custom, OVIRT_VM + key).text = value
+    for device in meta.findall(OVIRT_VM + "device"):
+        mac = device.get("mac_address").lower()
+        nic_name = [n for n, m in vm.nics if m == mac]
+        profile = sim.nic_profile(name, nic_name[0]) if nic_name else None
+        if profile is not None and profile.custom_properties:
+            props = etree.SubElement(device, OVIRT_VM + "custom")
+            for key, value in profile.custom_properties.items():
+                etree.SubElement(props, OVIRT_VM + key).text = value
+    return etree.tostring(root), dict(vm.custom_properties)
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         register_story(tmp)
         with OvirtSimulator() as sim:
+            sim.add_network("storage")
+            storage = sim.add_vnic_profile("storage", "storage")
+            web01_nics = [WEB01_NICS[0], WEB01_NICS[1] + (storage,), WEB01_NICS[2]]
             sim.add_vm("web01", status="up", custom_properties={"sap_agent": "true"},
-                       nics=WEB01_NICS)
+                       nics=web01_nics)
             sim.add_vm("web02", status="down", nics=[("nic1", "00:1a:4a:16:02:01")])
             sim.add_vm("db01", status="down", custom_properties={"hugepages": "1048576"},
                        nics=[("nic1", "00:1a:4a:16:03:01"), ("nic2", "00:1a:4a:16:03:02")])
@@ -245,7 +303,16 @@ def main() -> int:
                   % (sim.url, len(sim.vms), os.path.relpath(SAMPLE, ROOT)))
             conn = assign_story(sim, tmp)
             ucsm_story(sim, tmp, conn)
-            return hook_story(sim)
+            code = hook_story(sim)
+            if code:
+                return code
+            vnic_profile_engine_story(sim, conn)
+            section("5. web01 starts with its NICs on vNIC profiles: the hook on the "
+                    "domain VDSM builds (device properties in its metadata)")
+            # Hook part of the demo (issue 11): the domain XML as VDSM builds it
+            # from what the engine now holds.
+            domain_xml, vm_custom = converted_domain(sim, "web01")
+            return vnic_profile_hook_story(domain_xml, vm_custom, sim.vms["web01"].id)
 
 
 if __name__ == "__main__":

@@ -12,3 +12,24 @@ def test_check_finds_stale_invalid_and_shared_macs(sim, conn, capsys):
     sim.vms["web01"].custom_properties = {"vmfex": "{'%s': 'Q'}" % MAC_A}
     code, out, _ = run(capsys, ["check"] + conn)
     assert "MAC %s is mapped on 2 VMs: web01, web02" % MAC_A in out
+
+
+def test_check_reports_conflicting_models_and_invalid_profile_values(sim, conn, capsys):
+    from tests.engine.helpers import MAC_D
+    other = sim.add_vnic_profile("vmfex-New", "ovirtmgmt", {"vmfex": "New"}, None)
+    bad = sim.add_vnic_profile("vmfex-bad", "ovirtmgmt", {"vmfex": "   "}, None)
+    sim.vms["web03"].nic_profiles[0] = other.id            # its map says 'Old'
+    sim.vms["web02"].nic_profiles[0] = bad.id
+    code, out, _ = run(capsys, ["check"] + conn)
+    assert code == 1
+    assert ("VM 'web03' NIC nic1 (MAC %s): conflicting port profiles: VM map says 'Old', "
+            "its vNIC profile 'vmfex-New' says 'New'; the hook refuses to start the VM"
+            % MAC_D) in out
+    assert "vNIC profile 'vmfex-bad': its vmfex value '   ' is invalid" in out
+    assert out.splitlines()[-1] == ("2 problem(s) in the maps of 1 VMs and 2 NICs on vNIC "
+                                    "profiles carrying vmfex (4 VMs read)")
+    # both models naming the same port profile is no problem
+    sim.vms["web02"].nic_profiles[0] = sim.default_profile.id
+    other.custom_properties = {"vmfex": "Old"}
+    code, out, _ = run(capsys, ["check"] + conn)
+    assert code == 0, out

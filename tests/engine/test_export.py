@@ -16,3 +16,20 @@ def test_export_round_trip_and_check(sim, conn, csv_file, capsys, tmp_path):
     assert code == 0 and sim.stats()["update"] == 0
     code, out, _ = run(capsys, ["check"] + conn)
     assert code == 0 and out.startswith("0 problem(s)")
+
+
+def test_export_lists_vnic_profile_nics_in_a_section_assign_ignores(sim, conn, csv_file,
+                                                                    capsys, tmp_path):
+    p1 = sim.add_vnic_profile("vmfex-P1", "ovirtmgmt", {"vmfex": "P1"}, None)
+    sim.vms["web02"].nic_profiles[0] = p1.id
+    exported = tmp_path / "export.csv"
+    code, _, err = run(capsys, ["export", "-o", str(exported)] + conn)
+    assert code == 0 and "exported 1 rows, 1 NICs on vNIC profiles" in err
+    assert exported.read_text().splitlines() == [
+        "vm,mac,profile", "web03,%s,Old" % MAC_D,
+        "# vNIC profile model, not read by assign (the NIC's vNIC profile carries vmfex): "
+        "vm,mac,profile,vnic_profile",
+        "# web02,%s,P1,vmfex-P1" % MAC_C]
+    sim.reset_counters()
+    code, out, _ = run(capsys, ["assign", str(exported)] + conn)
+    assert code == 0 and sim.stats()["update"] == 0

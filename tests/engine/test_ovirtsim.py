@@ -372,7 +372,8 @@ def test_stats_and_reset(sim, conn):
     service.vm_service(vm.id).update(types.Vm(custom_properties=[]))
     conn.system_service().get()
     assert sim.stats() == {"list": 1, "get_vm": 1, "nics": 1, "update": 1,
-                           "other": 1, "sso": 1, "unauthorized": 0}
+                           "nic_update": 0, "profiles": 0, "profile_add": 0,
+                           "profile_update": 0, "other": 1, "sso": 1, "unauthorized": 0}
     assert len(sim.requests) == 5
     sim.reset_counters()
     assert sim.requests == []
@@ -431,3 +432,77 @@ def test_cli(tmp_path):
             proc.kill()
             proc.wait()
         proc.stderr.close()
+
+
+# --- networking: data centers, networks, vNIC profiles, NIC profile changes ---
+
+
+def test_fresh_engine_has_default_dc_ovirtmgmt_and_its_profile(sim, conn):
+    system = conn.system_service()
+    assert [dc.name for dc in system.data_centers_service().list()] == ["Default"]
+    (network,) = system.networks_service().list()
+    assert network.name == "ovirtmgmt"
+    assert network.data_center.id == sim.network("ovirtmgmt").data_center_id
+    (profile,) = system.vnic_profiles_service().list()
+    assert (profile.name, profile.network.id) == ("ovirtmgmt", network.id)
+    assert profile.network_filter.id == sim.default_profile.network_filter_id
+    assert profile.custom_properties is None
+    sim.add_vm("a", nics=[("nic1", "00:1a:4a:00:00:01")])
+    vm = system.vms_service().list(follow="nics")[0]
+    assert vm.nics[0].vnic_profile.id == sim.default_profile.id
+
+
+def test_added_profile_gets_the_default_filter_unless_an_empty_one_is_sent(sim, conn):
+    system = conn.system_service()
+    network = sim.network("ovirtmgmt")
+    profiles = system.vnic_profiles_service()
+    plain = profiles.add(types.VnicProfile(name="plain", network=types.Network(id=network.id)))
+    assert plain.network_filter is not None
+    assert sim.vnic_profiles[plain.id].network_filter_id is not None
+    bare = system.networks_service().network_service(network.id).vnic_profiles_service().add(
+        types.VnicProfile(name="vmfex-P1", network_filter=types.NetworkFilter(),
+                          custom_properties=[types.CustomProperty(name="vmfex", value="P1")]))
+    assert bare.network_filter is None
+    assert bare.custom_properties[0].name == "vmfex" and bare.custom_properties[0].value == "P1"
+    assert sim.vnic_profiles[bare.id].network_filter_id is None
+    with pytest.raises(sdk.Error) as info:
+        profiles.add(types.VnicProfile(name="vmfex-P1", network=types.Network(id=network.id)))
+    assert info.value.code == 409 and "already used" in str(info.value)
+    with pytest.raises(sdk.Error) as info:
+        profiles.add(types.VnicProfile(name="a b", network=types.Network(id=network.id)))
+    assert info.value.code == 400 and "special characters" in str(info.value)
+    stats = sim.stats()
+    assert stats["profile_add"] == 4 and stats["profile_update"] == 0
+
+
+def test_profile_update_replaces_custom_properties(sim, conn):
+    profile = sim.add_vnic_profile("p", "ovirtmgmt", {"vmfex": "A", "x": "1"})
+    service = conn.system_service().vnic_profiles_service().profile_service(profile.id)
+    service.update(types.VnicProfile(custom_properties=[
+        types.CustomProperty(name="vmfex", value="B")]))
+    assert profile.custom_properties == {"vmfex": "B"}
+    assert service.get().custom_properties[0].value == "B"
+    assert sim.stats()["profile_update"] == 1
+
+
+def test_nic_profile_change_is_live_on_up_vms_and_refused_when_migrating(sim, conn):
+    target = sim.add_vnic_profile("vmfex-P1", "ovirtmgmt", {"vmfex": "P1"}, None)
+    up = sim.add_vm("up", status="up", nics=[("nic1", "00:1a:4a:00:00:01")])
+    down = sim.add_vm("down", nics=[("nic1", "00:1a:4a:00:00:02")])
+    moving = sim.add_vm("moving", status="migrating", nics=[("nic1", "00:1a:4a:00:00:03")])
+    vms = conn.system_service().vms_service()
+    for vm in (up, down):
+        nic = vms.vm_service(vm.id).nics_service().nic_service(vm.nic_ids[0])
+        updated = nic.update(types.Nic(vnic_profile=types.VnicProfile(id=target.id)))
+        assert updated.vnic_profile.id == target.id
+        assert sim.nic_profile(vm.name, "nic1") is target
+    assert sim.hot_updates == [("up", "nic1", sim.default_profile.id, target.id)]
+    nic = vms.vm_service(moving.id).nics_service().nic_service(moving.nic_ids[0])
+    with pytest.raises(sdk.Error) as info:
+        nic.update(types.Nic(vnic_profile=types.VnicProfile(id=target.id)))
+    assert info.value.code == 409 and "Up, Down or Image Locked" in str(info.value)
+    assert sim.nic_profile("moving", "nic1") is sim.default_profile
+    with pytest.raises(sdk.NotFoundError):
+        vms.vm_service(down.id).nics_service().nic_service(down.nic_ids[0]).update(
+            types.Nic(vnic_profile=types.VnicProfile(id="no-such-profile")))
+    assert sim.stats()["nic_update"] == 4

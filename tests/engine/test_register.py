@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from engine_tools.cli import main
-from engine_tools.regex import VMFEX_REGEX
+from engine_tools.regex import VMFEX_DEVICE_REGEX, VMFEX_REGEX
 
 FAKES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fakes")
 ENGINE_CONFIG = os.path.join(FAKES, "engine-config")
@@ -144,3 +144,63 @@ def test_unknown_version_fails_cleanly(state, capsys):
     code, _, err = run(capsys, "--cver", "9.9")
     assert code == 1 and "9.9" in err
     assert set_calls(state) == []
+
+
+# --- register --device: CustomDeviceProperties (the vNIC profile model) ------
+
+DEVICE_KEY = "CustomDeviceProperties"
+DEVICE_OURS = "vmfex=" + VMFEX_DEVICE_REGEX
+SECURITY_GROUPS = (
+    "SecurityGroups=^(?:(?:[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}, *)*"
+    "[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|)$")
+
+
+def test_stand_in_has_the_engine_default_and_refuses_merge(state):
+    state.write({"4.6": "", "4.7": ""})
+    value = subprocess.run([ENGINE_CONFIG, "-g", DEVICE_KEY, "--cver=4.7"],
+                           stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+    assert value == "{type=interface;prop={%s}}\n" % SECURITY_GROUPS
+    merge = subprocess.run([ENGINE_CONFIG, "-m", DEVICE_KEY + "={type=interface;prop={a=b}}",
+                            "--cver=4.7"], stderr=subprocess.PIPE, universal_newlines=True)
+    assert merge.returncode == 1 and "merge" in merge.stderr
+    assert state()["values"][DEVICE_KEY]["4.7"] == "{type=interface;prop={%s}}" % SECURITY_GROUPS
+
+
+def test_device_registers_next_to_security_groups_in_every_version(state, capsys):
+    state.write({"4.6": SNDBUF, "4.7": ""})
+    code, out, _ = run(capsys, "--device")
+    assert code == 0
+    values = state()["values"]
+    expected = "{type=interface;prop={%s;%s}}" % (SECURITY_GROUPS, DEVICE_OURS)
+    assert values[DEVICE_KEY] == {"4.6": expected, "4.7": expected}
+    assert values[KEY] == {"4.6": SNDBUF, "4.7": ""}          # the VM property untouched
+    assert "other interface properties kept: SecurityGroups" in out
+    assert all(call[1].startswith(DEVICE_KEY) for call in set_calls(state))
+    # re-run: nothing written
+    writes = len(set_calls(state))
+    code, out, _ = run(capsys, "--device")
+    assert code == 0 and len(set_calls(state)) == writes
+    assert out.count("already registered") == 2
+
+
+def test_device_keeps_other_device_types(state, capsys, tmp_path):
+    path = tmp_path / "engine-config.json"
+    other = "{type=disk;prop={d=^x$}};{type=video;prop={v=^[0-9]{2}$}}"
+    path.write_text(json.dumps({"values": {KEY: {"4.7": ""}, DEVICE_KEY: {"4.7": other}}}))
+    assert run(capsys, "--device")[0] == 0
+    assert state()["values"][DEVICE_KEY]["4.7"] == (
+        "{type=disk;prop={d=^x$}};{type=interface;prop={%s}};{type=video;prop={v=^[0-9]{2}$}}"
+        % DEVICE_OURS)
+
+
+def test_device_dry_run_and_unreadable_value_write_nothing(state, capsys, tmp_path):
+    path = tmp_path / "engine-config.json"
+    path.write_text(json.dumps({"values": {KEY: {"4.6": "", "4.7": ""},
+                                           DEVICE_KEY: {"4.6": "", "4.7": "{type=x"}}}))
+    code, out, err = run(capsys, "--device")
+    assert code == 1 and set_calls(state) == []
+    assert "version 4.7" in err and "{type=x" in err and "nothing written" in err
+    assert len(err.splitlines()) == 1
+    code, out, _ = run(capsys, "--device", "--cver", "4.6", "--dry-run")
+    assert code == 0 and set_calls(state) == []
+    assert "would change CustomDeviceProperties" in out and "new: {type=interface" in out

@@ -20,9 +20,18 @@ real SDK (pycurl/libcurl underneath) to work against it unchanged:
   - ``GET /vms/{id}[?follow=nics][&next_run=true]``,
     ``GET /vms/{id}/nics``, ``GET /vms/{id}/nics/{nic_id}``.
   - ``PUT /vms/{id}[?next_run=true]``: see :meth:`OvirtSimulator.apply_update`.
+  - ``PUT /vms/{id}/nics/{nic_id}`` with ``<nic><vnic_profile id=.../></nic>``:
+    see :meth:`OvirtSimulator.change_nic_profile`.
+  - ``GET /datacenters``, ``GET /networks``, ``GET|POST /vnicprofiles``,
+    ``GET|POST /networks/{id}/vnicprofiles``, ``GET|PUT /vnicprofiles/{id}``:
+    see :meth:`OvirtSimulator.add_vnic_profile` for what an added profile gets.
 
-Only the VM fields the vmfex tool cares about exist: id, name, status,
-custom properties and NICs (name, MAC).
+Only the fields the vmfex tool cares about exist: VMs (id, name, status,
+custom properties, NICs with name, MAC and vNIC profile), data centers and
+networks (id, name), vNIC profiles (name, description, network, custom
+properties, network filter). A new simulator holds the data center
+``Default`` with the network ``ovirtmgmt`` and its vNIC profile
+``ovirtmgmt``, as a fresh engine does; NICs added without a profile use it.
 """
 
 import datetime
@@ -65,7 +74,22 @@ VM_STATUSES = frozenset((
 # update with next_run=true simply applies to the VM's configuration.
 NOT_RUNNING_STATUSES = frozenset(("down", "image_locked"))
 
-STATS_KINDS = ("list", "get_vm", "nics", "update", "other", "sso")
+STATS_KINDS = ("list", "get_vm", "nics", "update", "nic_update", "profiles",
+               "profile_add", "profile_update", "other", "sso")
+
+# The engine's network filters (GET /networkfilters); a profile added without
+# <network_filter> gets DEFAULT_FILTER, with an empty one none.
+NETWORK_FILTERS = {
+    "d2370ab4-fee3-11e9-a310-8c1645ce738e": "vdsm-no-mac-spoofing",
+    "d2370f4b-fee3-11e9-a310-8c1645ce738e": "allow-dhcp",
+}
+DEFAULT_FILTER = "d2370ab4-fee3-11e9-a310-8c1645ce738e"
+# ovirt-engine ValidationUtils.NO_SPECIAL_CHARACTERS_I18N, the rule of
+# vNIC profile names, and their maximum length.
+_PROFILE_NAME_RE = re.compile(r"[\w.-]+\Z")
+PROFILE_NAME_MAX = 50
+# AbstractVmInterfaceCommand.vmStatusLegal: NICs change only in these states.
+NIC_EDIT_STATUSES = frozenset(("up", "down", "image_locked"))
 
 _MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
@@ -82,6 +106,38 @@ class SimError(Exception):
         self.status = status
         self.reason = reason
         self.detail = detail
+
+
+class SimDataCenter:
+    def __init__(self, name, id=None):
+        self.id = str(id) if id is not None else str(uuid.uuid4())
+        self.name = name
+
+
+class SimNetwork:
+    def __init__(self, name, data_center_id, id=None):
+        self.id = str(id) if id is not None else str(uuid.uuid4())
+        self.name = name
+        self.data_center_id = data_center_id
+
+
+class SimVnicProfile:
+    """A vNIC profile; ``network_filter_id`` None means no filter."""
+
+    def __init__(self, name, network_id, custom_properties=None,
+                 network_filter_id=None,
+                 description=None, id=None):
+        self.id = str(id) if id is not None else str(uuid.uuid4())
+        self.name = name
+        self.network_id = network_id
+        self.custom_properties = dict(custom_properties or {})
+        self.network_filter_id = network_filter_id
+        self.description = description
+
+    def __repr__(self):
+        return "SimVnicProfile(name=%r, custom_properties=%r, filter=%r)" % (
+            self.name, self.custom_properties,
+            NETWORK_FILTERS.get(self.network_filter_id))
 
 
 class SimVm:
@@ -107,12 +163,16 @@ class SimVm:
             for k, v in (custom_properties or {}).items()}
         self.nics = []
         self.nic_ids = []
-        for nic_name, mac in nics or ():
+        #: vNIC profile id of each NIC (None: the NIC has no network).
+        self.nic_profiles = []
+        for nic in nics or ():
+            nic_name, mac = nic[0], nic[1]
             mac = str(mac).lower()
             if not _MAC_RE.match(mac):
                 raise ValueError("bad MAC address %r" % (mac,))
             self.nics.append((str(nic_name), mac))
             self.nic_ids.append(str(uuid.uuid4()))
+            self.nic_profiles.append(nic[2] if len(nic) > 2 else None)
         self.next_run_properties = None
 
     @property
@@ -260,6 +320,10 @@ def _nic_element(parent, vm, index):
     mac_el = _sub(nic, "mac")
     _sub(mac_el, "address", mac)
     _sub(nic, "plugged", "true")
+    profile_id = vm.nic_profiles[index]
+    if profile_id is not None:
+        _sub(nic, "vnic_profile", href="%s/vnicprofiles/%s" % (API_PREFIX, profile_id),
+             id=profile_id)
     _sub(nic, "vm", href=_vm_href(vm), id=vm.id)
     return nic
 
@@ -293,6 +357,78 @@ def _vm_element(parent, vm, follow_nics=False, properties=None):
     if follow_nics:
         _nics_element(el, vm)
     return el
+
+
+def _data_center_element(parent, dc):
+    el = _sub(parent, "data_center", href="%s/datacenters/%s" % (API_PREFIX, dc.id),
+              id=dc.id)
+    _sub(el, "name", dc.name)
+    return el
+
+
+def _network_element(parent, network):
+    href = "%s/networks/%s" % (API_PREFIX, network.id)
+    el = _sub(parent, "network", href=href, id=network.id)
+    _sub(el, "name", network.name)
+    _sub(el, "link", href="%s/vnicprofiles" % href, rel="vnicprofiles")
+    _sub(el, "data_center", href="%s/datacenters/%s" % (API_PREFIX, network.data_center_id),
+         id=network.data_center_id)
+    return el
+
+
+def _profile_element(parent, profile):
+    href = "%s/vnicprofiles/%s" % (API_PREFIX, profile.id)
+    if parent is None:
+        el = etree.Element("vnic_profile", href=href, id=profile.id)
+    else:
+        el = _sub(parent, "vnic_profile", href=href, id=profile.id)
+    _sub(el, "name", profile.name)
+    if profile.description:
+        _sub(el, "description", profile.description)
+    if profile.custom_properties:
+        cps = _sub(el, "custom_properties")
+        for name, value in profile.custom_properties.items():
+            cp = _sub(cps, "custom_property")
+            _sub(cp, "name", name)
+            _sub(cp, "value", value)
+    _sub(el, "link", href="%s/permissions" % href, rel="permissions")
+    mode = _sub(el, "pass_through")
+    _sub(mode, "mode", "disabled")
+    _sub(el, "port_mirroring", "false")
+    _sub(el, "network", href="%s/networks/%s" % (API_PREFIX, profile.network_id),
+         id=profile.network_id)
+    if profile.network_filter_id is not None:
+        _sub(el, "network_filter", href="%s/networkfilters/%s" % (
+            API_PREFIX, profile.network_filter_id), id=profile.network_filter_id)
+    return el
+
+
+def _parse_body(body, tag):
+    try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as e:
+        raise SimError(400, "Bad Request",
+                       "Failed to parse the request body: %s" % e) from None
+    if root.tag != tag:
+        raise SimError(400, "Bad Request",
+                       "Expected a '%s' element, got '%s'." % (tag, root.tag))
+    return root
+
+
+def _custom_properties(root, action):
+    """name -> value of a body's <custom_properties>, None when absent."""
+    cps = root.find("custom_properties")
+    if cps is None:
+        return None
+    properties = {}
+    for cp in cps.findall("custom_property"):
+        name = (cp.findtext("name") or "").strip()
+        if not name:
+            raise SimError(400, "Operation Failed",
+                           "[Cannot %s. Custom property without a name.]" % action)
+        properties[name] = cp.findtext("value") or ""
+    return properties
 
 
 # --------------------------------------------------------------------------
@@ -601,6 +737,8 @@ class OvirtSimulator:
         #: for lists), so a test can interleave two clients deterministically.
         self.hook = None
         self._updates_applied = 0
+        #: (VM name, NIC name) -> (http_status, reason, detail): NIC updates fail.
+        self.fail_nic_updates = {}
         #: Guards all simulator state; reentrant.
         self.lock = threading.RLock()
         self._tokens = set()
@@ -619,12 +757,107 @@ class OvirtSimulator:
         self._tmpdir = None
         self.ca_file = None
         self.url = None
+        #: id -> SimDataCenter / SimNetwork / SimVnicProfile.
+        self.data_centers = {}
+        self.networks = {}
+        self.vnic_profiles = {}
+        #: (vm name, nic name, old profile id, new profile id) of every NIC
+        #: whose profile changed while its VM was up: the engine updates such
+        #: a NIC live (UpdateVmInterfaceCommand, RequiredAction.UPDATE_VM_DEVICE:
+        #: VDSM's updateDevice, hook point before_update_device).
+        self.hot_updates = []
+        self.add_data_center("Default")
+        self.add_network("ovirtmgmt", "Default")
+        self.default_profile = self.add_vnic_profile("ovirtmgmt", "ovirtmgmt")
 
     # -- inventory ---------------------------------------------------------
 
+    def add_data_center(self, name):
+        with self.lock:
+            dc = SimDataCenter(name)
+            self.data_centers[dc.id] = dc
+            return dc
+
+    def add_network(self, name, data_center="Default"):
+        """Add a network to the data center named ``data_center``."""
+        with self.lock:
+            dcs = [dc for dc in self.data_centers.values() if dc.name == data_center]
+            if not dcs:
+                raise ValueError("no data center %r" % (data_center,))
+            if any(n.name == name and n.data_center_id == dcs[0].id
+                   for n in self.networks.values()):
+                raise ValueError("network %r exists in %r" % (name, data_center))
+            network = SimNetwork(name, dcs[0].id)
+            self.networks[network.id] = network
+            return network
+
+    def network(self, name, data_center=None):
+        """The network named ``name`` (in ``data_center`` if given)."""
+        with self.lock:
+            found = [n for n in self.networks.values() if n.name == name and (
+                data_center is None
+                or self.data_centers[n.data_center_id].name == data_center)]
+        if len(found) != 1:
+            raise ValueError("%d networks named %r" % (len(found), name))
+        return found[0]
+
+    def add_vnic_profile(self, name, network, custom_properties=None,
+                         network_filter="vdsm-no-mac-spoofing", description=None,
+                         data_center=None):
+        """Add a vNIC profile to the network named ``network``; the filter
+        is given by name (None: no filter). Returns it."""
+        net = self.network(network, data_center)
+        filter_id = None
+        if network_filter is not None:
+            filter_id = [i for i, n in NETWORK_FILTERS.items() if n == network_filter][0]
+        profile = SimVnicProfile(name, net.id, custom_properties, filter_id, description)
+        with self.lock:
+            self._check_new_profile(profile)
+            self.vnic_profiles[profile.id] = profile
+        return profile
+
+    def profile(self, name, network=None):
+        """The vNIC profile named ``name`` (on ``network`` if given)."""
+        with self.lock:
+            found = [p for p in self.vnic_profiles.values() if p.name == name and (
+                network is None or self.networks[p.network_id].name == network)]
+        if len(found) != 1:
+            raise ValueError("%d vNIC profiles named %r" % (len(found), name))
+        return found[0]
+
+    def nic_profile(self, vm_name, nic_name):
+        """The SimVnicProfile of a VM's NIC (None: no profile)."""
+        with self.lock:
+            vm = self.vms[vm_name]
+            index = [n for n, _ in vm.nics].index(nic_name)
+            profile_id = vm.nic_profiles[index]
+            return None if profile_id is None else self.vnic_profiles[profile_id]
+
+    def _check_new_profile(self, profile):
+        action = "Cannot add VM network interface profile"
+        if not profile.name:
+            raise SimError(400, "Bad Request", "[%s. Name is required.]" % action)
+        if not _PROFILE_NAME_RE.match(profile.name) or len(profile.name) > PROFILE_NAME_MAX:
+            raise SimError(400, "Operation Failed", "[%s. The given name contains "
+                           "special characters or is too long. Only lower-case and "
+                           "upper-case letters, numbers, '_', '-', '.' are allowed.]"
+                           % action)
+        if profile.network_id not in self.networks:
+            raise SimError(404, "Not Found", "Entity not found: Network with id %s"
+                           % profile.network_id)
+        if any(p.name == profile.name and p.network_id == profile.network_id
+               for p in self.vnic_profiles.values()):
+            raise SimError(409, "Operation Failed", "[%s. The VM network interface "
+                           "profile's name is already used by an existing profile for "
+                           "the same network. -Please choose a different name.]" % action)
+
     def add_vm(self, name, status="down", custom_properties=None, nics=None,
                id=None):
-        """Add a VM; ``nics`` is a list of ``(name, mac)``. Returns it."""
+        """Add a VM; ``nics`` is a list of ``(name, mac)`` or ``(name, mac,
+        profile)`` (a SimVnicProfile, or None for no network); without a
+        profile a NIC uses the ``ovirtmgmt`` profile. Returns it."""
+        nics = [(n[0], n[1], n[2].id if n[2] is not None else None) if len(n) > 2
+                else (n[0], n[1], self.default_profile.id) for n in nics or ()]
         vm = SimVm(name, status=status, custom_properties=custom_properties,
                    nics=nics, id=id)
         with self.lock:
@@ -793,9 +1026,18 @@ class OvirtSimulator:
                 return "get_vm"
             if method == "PUT":
                 return "update"
-        if len(segs) in (3, 4) and segs[0] == "vms" and segs[2] == "nics" \
-                and method == "GET":
-            return "nics"
+        if len(segs) in (3, 4) and segs[0] == "vms" and segs[2] == "nics":
+            if method == "GET":
+                return "nics"
+            if method == "PUT" and len(segs) == 4:
+                return "nic_update"
+        if segs and segs[0] in ("datacenters", "networks", "vnicprofiles"):
+            if method == "GET":
+                return "profiles"
+            if method == "POST" and segs[-1] == "vnicprofiles":
+                return "profile_add"
+            if method == "PUT" and segs[0] == "vnicprofiles":
+                return "profile_update"
         return "other"
 
     def handle_api(self, method, path, query, body, headers):
@@ -841,7 +1083,8 @@ class OvirtSimulator:
                 raise SimError(400, "Bad Request",
                                "Version '%s' of the API isn't supported."
                                % version)
-            answer = 200, self._route(method, segs, query, body)
+            result = self._route(method, segs, query, body)
+            answer = result if isinstance(result, tuple) else (200, result)
             if kind == "update":
                 with self.lock:
                     self._updates_applied += 1
@@ -882,6 +1125,8 @@ class OvirtSimulator:
                         props = vm.next_run_properties
                     root = _vm_element(None, vm, _follows_nics(query), props)
                 return _to_bytes(root)
+            if segs[2] == "nics" and len(segs) == 4 and method == "PUT":
+                return self._update_nic(vm, segs[3], body)
             if segs[2] == "nics" and len(segs) in (3, 4):
                 self._allow(method, "GET")
                 with self.lock:
@@ -893,9 +1138,132 @@ class OvirtSimulator:
                         return _to_bytes(tmp[0])
                 raise SimError(404, "Not Found",
                                "Entity not found: NIC with id %s" % segs[3])
+        if segs[0] in ("datacenters", "networks", "vnicprofiles"):
+            return self._route_networking(method, segs, body)
         raise SimError(404, "Not Found",
                        "The resource '%s/%s' doesn't exist." % (
                            API_PREFIX, "/".join(segs)))
+
+    def _route_networking(self, method, segs, body):
+        table = {"datacenters": (self.data_centers, _data_center_element,
+                                 "data_centers", "Data Center"),
+                 "networks": (self.networks, _network_element, "networks", "Network"),
+                 "vnicprofiles": (self.vnic_profiles, _profile_element,
+                                  "vnic_profiles", "VNIC Profile")}
+        items, element, plural, title = table[segs[0]]
+        if len(segs) == 1 or (segs[0] == "networks" and len(segs) == 3
+                              and segs[2] == "vnicprofiles"):
+            network_id = segs[1] if len(segs) == 3 else None
+            if network_id is not None:
+                if network_id not in self.networks:
+                    raise SimError(404, "Not Found",
+                                   "Entity not found: Network with id %s" % network_id)
+                items, element, plural = (self.vnic_profiles, _profile_element,
+                                          "vnic_profiles")
+            if method == "POST" and element is _profile_element:
+                return 201, self._add_profile(body, network_id)
+            self._allow(method, "GET")
+            root = etree.Element(plural)
+            with self.lock:
+                for item in items.values():
+                    if network_id is None or item.network_id == network_id:
+                        element(root, item)
+            return _to_bytes(root)
+        if len(segs) == 2:
+            with self.lock:
+                item = items.get(segs[1])
+            if item is None:
+                raise SimError(404, "Not Found",
+                               "Entity not found: %s with id %s" % (title, segs[1]))
+            if method == "PUT" and segs[0] == "vnicprofiles":
+                return self._update_profile(item, body)
+            self._allow(method, "GET")
+            with self.lock:
+                tmp = etree.Element("tmp")
+                element(tmp, item)
+                return _to_bytes(tmp[0])
+        raise SimError(404, "Not Found", "The resource '%s/%s' doesn't exist."
+                       % (API_PREFIX, "/".join(segs)))
+
+    def _filter_from(self, root, default):
+        el = root.find("network_filter")
+        if el is None:
+            return default
+        filter_id = el.get("id")
+        if not filter_id:
+            return None  # an empty <network_filter/> means no filter
+        if filter_id not in NETWORK_FILTERS:
+            raise SimError(404, "Not Found",
+                           "Entity not found: Network Filter with id %s" % filter_id)
+        return filter_id
+
+    def _add_profile(self, body, network_id):
+        root = _parse_body(body, "vnic_profile")
+        if network_id is None:
+            net = root.find("network")
+            network_id = net.get("id") if net is not None else None
+            if not network_id:
+                raise SimError(400, "Bad Request", "[Cannot add VM network interface "
+                               "profile. Network is required.]")
+        profile = SimVnicProfile(
+            (root.findtext("name") or ""), network_id,
+            _custom_properties(root, "add VM network interface profile"),
+            self._filter_from(root, DEFAULT_FILTER), root.findtext("description"))
+        with self.lock:
+            self._check_new_profile(profile)
+            self.vnic_profiles[profile.id] = profile
+            return _to_bytes(_profile_element(None, profile))
+
+    def _update_profile(self, profile, body):
+        root = _parse_body(body, "vnic_profile")
+        with self.lock:
+            name = root.findtext("name")
+            if name is not None and name != profile.name:
+                clash = SimVnicProfile(name, profile.network_id)
+                self._check_new_profile(clash)
+                profile.name = name
+            properties = _custom_properties(root, "edit VM network interface profile")
+            if properties is not None:
+                profile.custom_properties = properties
+            if root.find("description") is not None:
+                profile.description = root.findtext("description")
+            profile.network_filter_id = self._filter_from(root, profile.network_filter_id)
+            return _to_bytes(_profile_element(None, profile))
+
+    def change_nic_profile(self, vm, index, profile_id):
+        """Give NIC ``index`` of ``vm`` a new vNIC profile (None: no
+        network), as UpdateVmInterfaceCommand does: only when the VM is up,
+        down or image locked (else 409); on an up VM the change is applied
+        live (recorded in :attr:`hot_updates`), never deferred to the next
+        start."""
+        with self.lock:
+            if vm.status not in NIC_EDIT_STATUSES:
+                raise SimError(409, "Operation Failed", "[Cannot edit Interface. "
+                               "VM's status must be Up, Down or Image Locked.]")
+            if profile_id is not None and profile_id not in self.vnic_profiles:
+                raise SimError(404, "Not Found",
+                               "Entity not found: VNIC Profile with id %s" % profile_id)
+            old = vm.nic_profiles[index]
+            vm.nic_profiles[index] = profile_id
+            if vm.status == "up" and old != profile_id:
+                self.hot_updates.append((vm.name, vm.nics[index][0], old, profile_id))
+
+    def _update_nic(self, vm, nic_id, body):
+        if nic_id not in vm.nic_ids:
+            raise SimError(404, "Not Found", "Entity not found: NIC with id %s" % nic_id)
+        index = vm.nic_ids.index(nic_id)
+        with self.lock:
+            failure = self.fail_nic_updates.get((vm.name, vm.nics[index][0]))
+        if failure is not None:
+            raise SimError(*failure)
+        root = _parse_body(body, "nic")
+        el = root.find("vnic_profile")
+        if el is not None:
+            self.change_nic_profile(vm, index, el.get("id") or None)
+        with self.lock:
+            tmp = etree.Element("tmp")
+            _nic_element(tmp, vm, index)
+            return _to_bytes(tmp[0])
 
     @staticmethod
     def _allow(method, *allowed):
@@ -905,8 +1273,8 @@ class OvirtSimulator:
 
     def _api_root(self):
         root = etree.Element("api")
-        for rel in ("vms", "vms/search"):
-            href = "%s/vms" % API_PREFIX
+        for rel in ("vms", "vms/search", "datacenters", "networks", "vnicprofiles"):
+            href = "%s/%s" % (API_PREFIX, rel.split("/")[0])
             if rel.endswith("search"):
                 href += "?search={query}"
             _sub(root, "link", href=href, rel=rel)
