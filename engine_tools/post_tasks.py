@@ -76,6 +76,12 @@ def include_block(role: str, column: int = 0, eol: str = "\n") -> str:
     return "".join(" " * column + line + eol for line in lines)
 
 
+def one_line_task(role: str) -> str:
+    """The task `enable` adds, as one line of flow-style YAML."""
+    return "- {name: %s, %s: {name: %s}}" % (json.dumps(TASK_NAME), INCLUDE_MODULE,
+                                              json.dumps(role))
+
+
 def split_lines(text: str) -> "List[str]":
     """Lines with their '\\n' ends (only '\\n' ends a line here, '\\r' stays)."""
     return re.findall(r"[^\n]*\n|[^\n]+$", text)
@@ -172,7 +178,7 @@ def parse(text: str, role: str) -> Parsed:
         if not isinstance(task, dict):
             raise NotATaskList("item %d is a %s, not a task (a mapping such as "
                                "'- name: ...')" % (index + 1, type(task).__name__))
-        if "hosts" in task or "import_playbook" in task or "ansible.builtin.import_playbook" in task:
+        if "hosts" in task or any(str(key).endswith("import_playbook") for key in task):
             raise NotATaskList("item %d is a play (it has 'hosts' or imports a playbook): "
                                "this file holds tasks, not a playbook" % (index + 1))
     try:
@@ -180,8 +186,8 @@ def parse(text: str, role: str) -> Parsed:
     except RecursionError:
         raise NotATaskList("nested too deeply to read") from None
     column = node.start_mark.column if data else 0
-    if data and node.flow_style:
-        column = -1  # a flow list: lines cannot be appended to it
+    if node.flow_style:
+        column = -1  # a flow list ('[...]'): lines cannot be appended to it
     return Parsed(data, includes, column, _marker_blocks(split_lines(text)))
 
 
@@ -244,7 +250,7 @@ def enable(text: Optional[str], role: str) -> "Tuple[Optional[str], str]":
     if after is None or not _same(after.tasks, parsed.tasks + [include_task(role)]) \
             or len(after.includes) != 1:
         raise CannotEdit("appending the include would change its meaning (%s): add "
-                         "this task by hand:\n%s" % (why, include_block(role)))
+                         "this task by hand: %s" % (why, one_line_task(role)))
     return new, "added the include of " + role
 
 
