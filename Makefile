@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 # same process segfaults (as EL hosts and engines do, use the distro's build).
 APT_PACKAGES := python3-venv python3-lxml python3-libvirt python3-cryptography python3-pycurl \
 	libvirt-clients libvirt-dev pkg-config libxml2-dev libxml2-utils libxslt1-dev \
-	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio gcc python3-dev
+	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio gcc python3-dev python3-yaml
 # The real-libvirtd test tier (tests/libvirtd): the monolithic libvirtd with its
 # qemu and network drivers. Not libvirt-daemon-system: it pulls in systemd,
 # udev, iptables and dnsmasq, and the tier runs its own private daemon.
@@ -50,6 +50,7 @@ venv: apt $(VENV)/.installed
 lint: deps
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/vermin -q -t=3.6- --violations --no-tips --eval-annotations $(PY_SOURCES)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/ansible-lint --offline -q packaging/ansible
 
 # Host side (libvirt) and engine side (ovirtsdk4, pycurl) in separate pytest
 # processes, as they run in production: the two in one process crash at random.

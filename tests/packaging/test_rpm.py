@@ -277,6 +277,20 @@ def test_engine_package_holds_engine_tools_and_not_the_host_side(build):
     assert table["/usr/bin/vmfex-engine"][0] == "-rwxr-xr-x"
 
 
+def test_engine_package_ships_the_ansible_role_host_deploy_names(build):
+    from engine_tools.host_deploy import DEFAULT_ROLE
+    table = file_table(build.engine)
+    shipped = {p: perms for p, (perms, _) in table.items()
+               if p.startswith("/usr/share/%s/ansible/" % NAME) and not perms.startswith("d")}
+    tree_dir = os.path.join(ROOT, "packaging", "ansible")
+    tree = {os.path.relpath(os.path.join(d, f), tree_dir)
+            for d, _, files in os.walk(tree_dir) for f in files}
+    assert {os.path.relpath(p, "/usr/share/%s/ansible" % NAME) for p in shipped} == tree
+    assert set(shipped.values()) == {"-rw-r--r--"}
+    assert DEFAULT_ROLE + "/tasks/main.yml" in shipped
+    assert "python3-pyyaml" in query(build.engine, "--requires").split("\n")
+
+
 def test_the_hook_handles_exactly_the_hook_points_the_package_installs():
     from vdsm_hook_vmfex.hook.main import HOOK_POINTS as handled
     assert sorted(handled) == sorted(HOOK_POINTS)
