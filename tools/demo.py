@@ -6,7 +6,9 @@
    then against a UCS Manager stand-in (real ucsmsdk over HTTPS to
    tests.engine.ucsmsim): list its port profiles, catch a profile typo,
 3. the VM starts: run the hook as VDSM would on its domain XML with the map
-   the engine now holds, and show the diff.
+   the engine now holds, and show the diff,
+4. and 5. (tools/demo_fleet.py) every host: `vmfex-engine host-deploy enable`
+   on a sample post-tasks file, and the playbook's summary on localhost.
 """
 import difflib
 import json
@@ -245,7 +247,10 @@ def main() -> int:
                   % (sim.url, len(sim.vms), os.path.relpath(SAMPLE, ROOT)))
             conn = assign_story(sim, tmp)
             ucsm_story(sim, tmp, conn)
-            return hook_story(sim)
+            code = hook_story(sim)
+    # Fleet rollout (libvirt): in its own process, see tools/demo_fleet.py.
+    return subprocess.call([sys.executable, os.path.join(ROOT, "tools", "demo_fleet.py")]) \
+        or code
 
 
 if __name__ == "__main__":
