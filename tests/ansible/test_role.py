@@ -256,3 +256,19 @@ def test_shipped_files_pass_ansible_lint():
                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=600)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_engine_host_deploy_takes_per_host_values_from_a_task_above_the_block(host, conn):
+    engine_playbook = os.path.join(host.tmp, "ovirt-host-deploy.yml")
+    with open(engine_playbook, "w") as out:
+        out.write(ENGINE_PLAYBOOK)
+    post_tasks = os.path.join(host.tmp, "ovirt-host-deploy-post-tasks.yml")
+    with open(post_tasks, "w") as out:
+        out.write("- name: VM-FEX is optional on this host\n"
+                  "  ansible.builtin.set_fact:\n"
+                  "    vmfex_optional: \"{{ inventory_hostname is match('local') }}\"\n")
+    assert host_deploy("enable", post_tasks).returncode == 0
+    extra = ["-e", json.dumps({"host_deploy_post_tasks": post_tasks})]
+    run = host.ansible_playbook(engine_playbook, host.inventory(), extra)  # no vNICs
+    assert run.rc == 0, run
+    assert "VM-FEX is optional on localhost and not ready: no VM-FEX vNIC found" in run.stdout
