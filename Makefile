@@ -56,6 +56,8 @@ lint: deps
 # processes, as they run in production: the two in one process crash at random.
 HOST_TESTS := tests/common tests/hook tests/pool tests/packaging
 ENGINE_TESTS := tests/engine
+# The real-libvirtd tier (marker libvirtd): a private libvirtd per process.
+LIBVIRTD_TESTS := tests/libvirtd tests/ansible
 
 test: test-host test-engine
 
@@ -71,7 +73,7 @@ check: lint test test-libvirtd
 # tests/libvirtd/daemon.py). It prints how many of its tests ran; where it
 # cannot run it says why in one line, and with CI=true a skip fails.
 test-libvirtd: deps
-	$(PY) -m pytest -q -rfE -m libvirtd tests/libvirtd
+	$(PY) -m pytest -q -rfE -m libvirtd $(LIBVIRTD_TESTS)
 
 demo: deps
 	$(PY) tools/demo.py

@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from tests.ansible.hosts import Host
-from tests.conftest import ROOT
+from tests.ansible.hosts import Host, clean
 from tests.libvirtd.daemon import PrivateLibvirtd, skip_reason
+from tests.paths import ROOT
 
 VNICS = 3
 CACHE_DIR = os.path.join(ROOT, "build", "libvirtd-cache")
@@ -27,8 +27,6 @@ def libvirtd():
 def conn(libvirtd):
     """A connection to the daemon; every domain and network is gone afterwards."""
     import libvirt
-
-    from tests.libvirtd.helpers import clean
     connection = libvirt.open(libvirtd.uri)
     try:
         yield connection

@@ -10,7 +10,8 @@ import sys
 import tempfile
 from typing import Dict, List, Optional
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.paths import ROOT
+
 ANSIBLE_DIR = os.path.join(ROOT, "packaging", "ansible")
 PLAYBOOK = os.path.join(ANSIBLE_DIR, "vmfex-hosts.yml")
 ROLE = os.path.join(ANSIBLE_DIR, "roles", "vmfex")
@@ -26,12 +27,7 @@ PYTHONPATH={root} exec {python} -m {module} "$@"
 """
 
 
-def pool_module() -> str:
-    """vmfex-direct-pool's module in this checkout (before and after the
-    package layout of issue 8)."""
-    if os.path.isdir(os.path.join(ROOT, "vdsm_hook_vmfex", "pool")):
-        return "vdsm_hook_vmfex.pool"
-    return "vdsm_hook_vmfex.direct_pool"
+POOL_MODULE = "vdsm_hook_vmfex.pool"  # what /usr/sbin/vmfex-direct-pool runs
 
 
 def add_vnic(sysfs: str, name: str, index: int, mac: str = ZERO_MAC,
@@ -69,7 +65,7 @@ class Host(object):
                       % os.path.join(self.tmp, "vmfex.lock"))
         launcher = os.path.join(self.bin, "vmfex-direct-pool")
         with open(launcher, "w") as out:
-            out.write(LAUNCHER.format(root=ROOT, python=sys.executable, module=pool_module()))
+            out.write(LAUNCHER.format(root=ROOT, python=sys.executable, module=POOL_MODULE))
         os.chmod(launcher, 0o755)
         ansible_cfg = os.path.join(self.tmp, "ansible.cfg")
         with open(ansible_cfg, "w") as out:
@@ -144,3 +140,49 @@ class Run(object):
 
     def __repr__(self) -> str:
         return "Run(rc=%d)\n--- stdout\n%s\n--- stderr\n%s" % (self.rc, self.stdout, self.stderr)
+
+
+# A paused TCG guest whose NIC sits on the pool without a port profile: it
+# starts on a veth and holds one pool device, as a VM-FEX NIC does.
+SMALL_DOMAIN = """<domain type="qemu">
+  <name>{name}</name>
+  <memory unit="MiB">64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch="x86_64" machine="q35">hvm</type></os>
+  <devices>
+    <interface type="network">
+      <mac address="{mac}"/>
+      <source network="{network}"/>
+      <model type="virtio"/>
+    </interface>
+    <memballoon model="none"/>
+  </devices>
+</domain>
+"""
+
+
+def start_vm_on_pool(conn, name: str, mac: str, network: str = "direct-pool"):
+    """Define and start (paused) a domain holding one device of `network`."""
+    import libvirt
+    dom = conn.defineXML(SMALL_DOMAIN.format(name=name, mac=mac, network=network))
+    dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
+    return dom
+
+
+def clean(uri: str) -> None:
+    """Stop and undefine every domain and network on the daemon at `uri`."""
+    import libvirt
+    conn = libvirt.open(uri)
+    try:
+        for dom in conn.listAllDomains():
+            if dom.isActive():
+                dom.destroy()
+            if dom.isPersistent():
+                dom.undefine()
+        for net in conn.listAllNetworks():
+            if net.isActive():
+                net.destroy()
+            if net.isPersistent():
+                net.undefine()
+    finally:
+        conn.close()

@@ -464,31 +464,36 @@ def test_installed_direct_pool_command(host_root, tmp_path, args, expected):
     assert "Traceback" not in proc.stderr
 
 
+def installed_engine_env(root):
+    # ovirtsdk4 (python3-ovirt-engine-sdk4 on the engine) comes from the venv
+    # here; the venv holds neither vdsm_hook_vmfex nor engine_tools.
+    sdk = os.path.dirname(os.path.dirname(__import__("ovirtsdk4").__file__))
+    env = installed_env(root)
+    env["PYTHONPATH"] += os.pathsep + sdk
+    return env
+
+
 @pytest.mark.parametrize("args, expected", [
     (["--help"], "usage: vmfex-engine"),
     (["--version"], __version__),
 ])
 def test_installed_engine_command_without_the_host_package(build, tmp_path, args, expected):
     root = unpack([build.engine, build.common], str(tmp_path / "root"))
-    # ovirtsdk4 (python3-ovirt-engine-sdk4 on the engine) comes from the venv
-    # here; the venv holds neither vdsm_hook_vmfex nor engine_tools.
-    sdk = os.path.dirname(os.path.dirname(__import__("ovirtsdk4").__file__))
-    env = installed_env(root)
-    env["PYTHONPATH"] += os.pathsep + sdk
-    proc = run([os.path.join(root, "usr/bin/vmfex-engine")] + args, env=env, cwd=str(tmp_path))
+    proc = run([os.path.join(root, "usr/bin/vmfex-engine")] + args,
+               env=installed_engine_env(root), cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert expected in proc.stdout
 
 
-@pytest.mark.skipif(not HAS_ENGINE_CLI, reason="engine_tools/cli.py not written yet")
 def test_installed_engine_command_enables_the_shipped_role(build, tmp_path):
     root = unpack([build.engine, build.common], str(tmp_path / "root"))
     role = os.path.join(root, "usr/share/%s/ansible/roles/vmfex" % NAME)
     post_tasks = str(tmp_path / "ovirt-host-deploy-post-tasks.yml")
     command = [os.path.join(root, "usr/bin/vmfex-engine"), "host-deploy"]
     options = ["--file", post_tasks, "--role", role]
-    enable = run(command + ["enable"] + options, env=installed_env(root), cwd=str(tmp_path))
+    env = installed_engine_env(root)
+    enable = run(command + ["enable"] + options, env=env, cwd=str(tmp_path))
     assert enable.returncode == 0, enable.stderr
-    status = run(command + ["status"] + options, env=installed_env(root), cwd=str(tmp_path))
+    status = run(command + ["status"] + options, env=env, cwd=str(tmp_path))
     assert status.returncode == 0, status.stderr
     assert status.stdout.startswith("enabled: ") and status.stderr == ""  # the role is there

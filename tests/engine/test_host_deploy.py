@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine_tools import post_tasks
-from tests.conftest import ROOT
-from vdsm_hook_vmfex.errors import VmfexError
+from tests.paths import ROOT
+from vdsm_hook_vmfex.common.errors import VmfexError
 
 ROLE = "/usr/share/vdsm-hook-vmfex/ansible/roles/vmfex"
 BLOCK = post_tasks.include_block(ROLE)
