@@ -16,6 +16,10 @@ ANSIBLE_DIR = os.path.join(ROOT, "packaging", "ansible")
 PLAYBOOK = os.path.join(ANSIBLE_DIR, "vmfex-hosts.yml")
 ROLE = os.path.join(ANSIBLE_DIR, "roles", "vmfex")
 BIN = os.path.dirname(sys.executable)
+# Another ansible-core (e.g. 2.12, as older oVirt engines run) for a
+# compatibility run: VMFEX_ANSIBLE_PLAYBOOK=/path/to/ansible-playbook.
+ANSIBLE_PLAYBOOK = os.environ.get("VMFEX_ANSIBLE_PLAYBOOK",
+                                  os.path.join(BIN, "ansible-playbook"))
 ZERO_MAC = "00:00:00:00:00:00"
 
 # The RPM puts vmfex-direct-pool on PATH as a launcher of the package's code;
@@ -110,7 +114,7 @@ class Host(object):
 
     def ansible_playbook(self, playbook: str, inventory: str,
                          extra: Optional[List[str]] = None) -> "Run":
-        argv = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, playbook] + (extra or [])
+        argv = [ANSIBLE_PLAYBOOK, "-i", inventory, playbook] + (extra or [])
         proc = subprocess.run(argv, env=self.env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, universal_newlines=True,
                               cwd=self.tmp, timeout=600)

@@ -136,7 +136,7 @@ def test_bad_variables_fail_before_anything_changes(host, conn, extra, message):
     host.add_vnics(VNICS)
     run = host.ansible_playbook(PLAYBOOK, host.inventory(), extra)
     assert run.rc == 2, run
-    assert message in run.stdout
+    assert message in run.stdout.replace('\\"', '"')  # older ansible-core escapes quotes
     assert network_state(conn) is None
 
 
