@@ -271,3 +271,35 @@ def test_engine_host_deploy_takes_per_host_values_from_a_task_above_the_block(ho
     run = host.ansible_playbook(engine_playbook, host.inventory(), extra)  # no vNICs
     assert run.rc == 0, run
     assert "VM-FEX is optional on localhost and not ready: no VM-FEX vNIC found" in run.stdout
+
+
+def test_without_the_package_the_reason_says_so(host, conn):
+    host.add_vnics(VNICS)
+    os.unlink(os.path.join(host.bin, "vmfex-direct-pool"))  # as before the RPM
+    run = host.ansible_playbook(PLAYBOOK, host.inventory())
+    assert run.rc == 2, run
+    assert "VM-FEX pool on localhost is not ready: cannot run vmfex-direct-pool (" in run.stdout
+    assert "): is vdsm-hook-vmfex installed? (vmfex_install: true installs it)" in run.stdout
+
+
+def _apt_candidate_not_installed(package: str) -> bool:
+    if shutil.which("apt-cache") is None or shutil.which("dpkg-query") is None:
+        return False
+    policy = subprocess.run(["apt-cache", "policy", package], stdout=subprocess.PIPE,
+                            universal_newlines=True).stdout
+    return "Installed: (none)" in policy and "Candidate: (none)" not in policy \
+        and "Candidate:" in policy
+
+
+@pytest.mark.skipif(not _apt_candidate_not_installed("cowsay"),
+                    reason="needs Debian's apt lists with cowsay available, not installed")
+def test_check_on_a_host_without_the_package_says_it_would_install_it(host, conn):
+    # A real package step in check mode (apt here, dnf on EL): nothing installed.
+    host.add_vnics(VNICS)
+    os.unlink(os.path.join(host.bin, "vmfex-direct-pool"))
+    inventory = host.inventory({"vmfex_install": True, "vmfex_package": "cowsay"})
+    run = host.ansible_playbook(PLAYBOOK, inventory, ["--check"])
+    assert run.rc == 0, run
+    assert summary(run)[0].endswith("would install cowsay, then define the pool (check mode)")
+    assert _apt_candidate_not_installed("cowsay")  # --check installed nothing
+    assert network_state(conn) is None
