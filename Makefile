@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 # same process segfaults (as EL hosts and engines do, use the distro's build).
 APT_PACKAGES := python3-venv python3-lxml python3-libvirt python3-cryptography python3-pycurl \
 	libvirt-clients libvirt-dev pkg-config libxml2-dev libxml2-utils libxslt1-dev \
-	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio gcc python3-dev
+	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio gcc python3-dev python3-yaml
 # The real-libvirtd test tier (tests/libvirtd): the monolithic libvirtd with its
 # qemu and network drivers. Not libvirt-daemon-system: it pulls in systemd,
 # udev, iptables and dnsmasq, and the tier runs its own private daemon.
@@ -17,7 +17,7 @@ LIBVIRTD_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 l
 PY_SOURCES := vdsm_hook_vmfex engine_tools
 LINT_PATHS := vdsm_hook_vmfex engine_tools tests tools bench
 
-.PHONY: all deps apt qemu-user venv check lint test test-host test-engine test-libvirtd demo bench bench-engine dist srpm rpm clean
+.PHONY: all deps apt qemu-user venv check lint test test-host test-engine test-libvirtd test-ansible-compat demo bench bench-engine dist srpm rpm clean
 
 all: check
 
@@ -50,11 +50,15 @@ venv: apt $(VENV)/.installed
 lint: deps
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/vermin -q -t=3.6- --violations --no-tips --eval-annotations $(PY_SOURCES)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/ansible-lint --offline -q packaging/ansible
 
 # Host side (libvirt) and engine side (ovirtsdk4, pycurl) in separate pytest
 # processes, as they run in production: the two in one process crash at random.
 HOST_TESTS := tests/common tests/hook tests/pool tests/packaging
 ENGINE_TESTS := tests/engine
+# The real-libvirtd tier (marker libvirtd): the shipped Ansible role's tests
+# need a real daemon too (the network must outlive each command).
+LIBVIRTD_TESTS := tests/libvirtd tests/ansible
 
 test: test-host test-engine
 
@@ -70,7 +74,19 @@ check: lint test test-libvirtd
 # tests/libvirtd/daemon.py). It prints how many of its tests ran; where it
 # cannot run it says why in one line, and with CI=true a skip fails.
 test-libvirtd: deps
-	$(PY) -m pytest -q -rfE -m libvirtd tests/libvirtd
+	$(PY) -m pytest -q -rfE -m libvirtd $(LIBVIRTD_TESTS)
+
+# The Ansible tests again with ansible-core 2.12, what older oVirt 4.5 engines
+# run (not part of check: its own venv from PyPI).
+ANSIBLE_COMPAT := 2.12.10
+ANSIBLE_COMPAT_VENV := build/ansible-core-$(ANSIBLE_COMPAT)
+test-ansible-compat: deps
+	@[ -x $(ANSIBLE_COMPAT_VENV)/bin/ansible-playbook ] || { \
+		$(SYSTEM_PYTHON) -m venv $(ANSIBLE_COMPAT_VENV) && \
+		$(ANSIBLE_COMPAT_VENV)/bin/pip install -q --disable-pip-version-check \
+			ansible-core==$(ANSIBLE_COMPAT); }
+	VMFEX_ANSIBLE_PLAYBOOK=$(CURDIR)/$(ANSIBLE_COMPAT_VENV)/bin/ansible-playbook \
+		$(PY) -m pytest -q -m libvirtd tests/ansible
 
 demo: deps
 	$(PY) tools/demo.py

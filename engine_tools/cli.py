@@ -1,12 +1,12 @@
 """Command line of `vmfex-engine`; each subcommand is its own module."""
 from typing import List, Optional
 
-from engine_tools import assign, check, convert, export, profiles, register, ucs
+from engine_tools import assign, check, convert, export, host_deploy, profiles, register, ucs
 from vdsm_hook_vmfex.common.cli import build_parser, run_command
 from vdsm_hook_vmfex.common.version import __version__
 
 PROG = "vmfex-engine"
-COMMANDS = [register, assign, export, check, profiles, convert, ucs]
+COMMANDS = [register, assign, export, check, profiles, convert, ucs, host_deploy]
 
 EPILOG = """\
 examples:

@@ -10,7 +10,10 @@
 4. the vNIC profile model: register the device property, create vNIC
    profiles, convert web01 from its map to them, export and check;
 5. web01 starts again: the hook on the domain VDSM builds from the vNIC
-   profiles (device custom properties in the metadata), and the diff.
+   profiles (device custom properties in the metadata), and the diff;
+6. and 7. (tools/demo_fleet.py) every host: `vmfex-engine host-deploy
+   enable` on a sample post-tasks file, and the playbook's summary on
+   localhost.
 """
 import difflib
 import json
@@ -312,7 +315,11 @@ def main() -> int:
             # Hook part of the demo (issue 11): the domain XML as VDSM builds it
             # from what the engine now holds.
             domain_xml, vm_custom = converted_domain(sim, "web01")
-            return vnic_profile_hook_story(domain_xml, vm_custom, sim.vms["web01"].id)
+            code = vnic_profile_hook_story(domain_xml, vm_custom, sim.vms["web01"].id)
+            if code:
+                return code
+    # Fleet rollout (libvirt): in its own process, see tools/demo_fleet.py.
+    return subprocess.call([sys.executable, os.path.join(ROOT, "tools", "demo_fleet.py")])
 
 
 if __name__ == "__main__":

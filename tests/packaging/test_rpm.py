@@ -277,6 +277,20 @@ def test_engine_package_holds_engine_tools_and_not_the_host_side(build):
     assert table["/usr/bin/vmfex-engine"][0] == "-rwxr-xr-x"
 
 
+def test_engine_package_ships_the_ansible_role_host_deploy_names(build):
+    from engine_tools.host_deploy import DEFAULT_ROLE
+    table = file_table(build.engine)
+    shipped = {p: perms for p, (perms, _) in table.items()
+               if p.startswith("/usr/share/%s/ansible/" % NAME) and not perms.startswith("d")}
+    tree_dir = os.path.join(ROOT, "packaging", "ansible")
+    tree = {os.path.relpath(os.path.join(d, f), tree_dir)
+            for d, _, files in os.walk(tree_dir) for f in files}
+    assert {os.path.relpath(p, "/usr/share/%s/ansible" % NAME) for p in shipped} == tree
+    assert set(shipped.values()) == {"-rw-r--r--"}
+    assert DEFAULT_ROLE + "/tasks/main.yml" in shipped
+    assert "python3-pyyaml" in query(build.engine, "--requires").split("\n")
+
+
 def test_the_hook_handles_exactly_the_hook_points_the_package_installs():
     from vdsm_hook_vmfex.hook.main import HOOK_POINTS as handled
     assert sorted(handled) == sorted(HOOK_POINTS)
@@ -450,17 +464,36 @@ def test_installed_direct_pool_command(host_root, tmp_path, args, expected):
     assert "Traceback" not in proc.stderr
 
 
+def installed_engine_env(root):
+    # ovirtsdk4 (python3-ovirt-engine-sdk4 on the engine) comes from the venv
+    # here; the venv holds neither vdsm_hook_vmfex nor engine_tools.
+    sdk = os.path.dirname(os.path.dirname(__import__("ovirtsdk4").__file__))
+    env = installed_env(root)
+    env["PYTHONPATH"] += os.pathsep + sdk
+    return env
+
+
 @pytest.mark.parametrize("args, expected", [
     (["--help"], "usage: vmfex-engine"),
     (["--version"], __version__),
 ])
 def test_installed_engine_command_without_the_host_package(build, tmp_path, args, expected):
     root = unpack([build.engine, build.common], str(tmp_path / "root"))
-    # ovirtsdk4 (python3-ovirt-engine-sdk4 on the engine) comes from the venv
-    # here; the venv holds neither vdsm_hook_vmfex nor engine_tools.
-    sdk = os.path.dirname(os.path.dirname(__import__("ovirtsdk4").__file__))
-    env = installed_env(root)
-    env["PYTHONPATH"] += os.pathsep + sdk
-    proc = run([os.path.join(root, "usr/bin/vmfex-engine")] + args, env=env, cwd=str(tmp_path))
+    proc = run([os.path.join(root, "usr/bin/vmfex-engine")] + args,
+               env=installed_engine_env(root), cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert expected in proc.stdout
+
+
+def test_installed_engine_command_enables_the_shipped_role(build, tmp_path):
+    root = unpack([build.engine, build.common], str(tmp_path / "root"))
+    role = os.path.join(root, "usr/share/%s/ansible/roles/vmfex" % NAME)
+    post_tasks = str(tmp_path / "ovirt-host-deploy-post-tasks.yml")
+    command = [os.path.join(root, "usr/bin/vmfex-engine"), "host-deploy"]
+    options = ["--file", post_tasks, "--role", role]
+    env = installed_engine_env(root)
+    enable = run(command + ["enable"] + options, env=env, cwd=str(tmp_path))
+    assert enable.returncode == 0, enable.stderr
+    status = run(command + ["status"] + options, env=env, cwd=str(tmp_path))
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.startswith("enabled: ") and status.stderr == ""  # the role is there
