@@ -68,13 +68,17 @@ test-host: deps
 test-engine: deps
 	$(PY) -m pytest -q $(ENGINE_TESTS)
 
-check: lint test test-libvirtd
+# The three test processes run side by side (each prints its own block when
+# it ends): they share nothing but the machine, and together they take about
+# as long as the slowest alone.
+check: lint
+	@$(MAKE) --no-print-directory -j3 --output-sync=target test-host test-engine test-libvirtd
 
 # The real-libvirtd tier in its own pytest process (a private libvirtd, see
 # tests/libvirtd/daemon.py). It prints how many of its tests ran; where it
 # cannot run it says why in one line, and with CI=true a skip fails.
 test-libvirtd: deps
-	$(PY) -m pytest -q -rfE -m libvirtd $(LIBVIRTD_TESTS)
+	$(PY) -m pytest -q -rfE -p tests.libvirtd.tally -m libvirtd $(LIBVIRTD_TESTS)
 
 # The Ansible tests again with ansible-core 2.12, what older oVirt 4.5 engines
 # run (not part of check: its own venv from PyPI).
