@@ -1,6 +1,6 @@
 """Bad input and faults at the hook (issue 10): one clear `vmfex:` line,
 exit 2, the XML byte-identical; never a traceback for a user or environment
-error. Run as VDSM runs the hook (tests.hook.hookrun)."""
+error. Run as VDSM runs the hook (tests.hook.runner)."""
 import contextlib
 import errno
 import os
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from tests.hook.hookrun import MAP, run_hook, sample
+from tests.hook.runner import MAP, VM_MAP, run_hook, sample
 from vdsm_hook_vmfex.hook import domxml, main
 
 B0 = "00:1a:4a:16:01:b0"
@@ -26,7 +26,7 @@ def sources(xml: bytes) -> set:
 
 @pytest.mark.parametrize("network", ["direct%pool", "%(x)s", "pool%%2"])
 def test_percent_in_the_config_file_is_a_plain_character(tmp_path, network):
-    run = run_hook(tmp_path, "before_vm_start", sample(),
+    run = run_hook(tmp_path, "before_vm_start", sample(), VM_MAP,
                    conf="[vmfex]\nnetwork = %s\nlock_file = /x/y.lock\n" % network)
     assert run.code == 0, run.stderr
     run.assert_clean_output()
@@ -38,7 +38,7 @@ def test_percent_in_the_config_file_is_a_plain_character(tmp_path, network):
 @pytest.mark.parametrize("network", ["direct\x01pool", "direct\x00pool", "a\x1bb",
                                      "pool\x7f", "in\tside"])
 def test_control_characters_in_the_network_name_are_one_line(tmp_path, network):
-    run = run_hook(tmp_path, "before_vm_start", sample(),
+    run = run_hook(tmp_path, "before_vm_start", sample(), VM_MAP,
                    conf="[vmfex]\nnetwork = %s\n" % network)
     run.assert_refused()
     assert run.stderr == (
@@ -48,14 +48,14 @@ def test_control_characters_in_the_network_name_are_one_line(tmp_path, network):
 
 
 def test_a_lock_file_with_a_nul_byte_is_refused_by_name(tmp_path):
-    run = run_hook(tmp_path, "before_vm_migrate_destination", sample(),
+    run = run_hook(tmp_path, "before_vm_migrate_destination", sample(), VM_MAP,
                    conf="[vmfex]\nlock_file = /run/a\x00b\n")
     run.assert_refused()
     assert "invalid lock_file '/run/a\\x00b' in " in run.stderr
 
 
 def test_a_config_file_that_is_not_utf8_is_one_line(tmp_path):
-    run = run_hook(tmp_path, "before_vm_start", sample(),
+    run = run_hook(tmp_path, "before_vm_start", sample(), VM_MAP,
                    conf=b"[vmfex]\nnetwork = caf\xe9\n")
     run.assert_refused()
     assert run.stderr.startswith("vmfex: cannot read %s: 'utf-8' codec can't decode"
@@ -63,7 +63,7 @@ def test_a_config_file_that_is_not_utf8_is_one_line(tmp_path):
 
 
 def test_a_config_path_that_cannot_be_read_is_one_line(tmp_path):
-    run = run_hook(tmp_path, "before_vm_start", sample(), VMFEX_CONF=str(tmp_path))
+    run = run_hook(tmp_path, "before_vm_start", sample(), VM_MAP, VMFEX_CONF=str(tmp_path))
     run.assert_refused()
     assert run.stderr == "vmfex: cannot read %s: Is a directory\n" % tmp_path
 
@@ -73,7 +73,7 @@ def test_a_config_path_that_cannot_be_read_is_one_line(tmp_path):
 def test_a_multi_line_libxml2_error_is_one_prefixed_line(tmp_path):
     xml = sample().replace(b"<name>", b"<name>caf\xe9 ", 1)  # Latin-1 in a UTF-8 file
     assert xml != sample()
-    run = run_hook(tmp_path, "before_vm_start", xml)
+    run = run_hook(tmp_path, "before_vm_start", xml, VM_MAP)
     run.assert_refused()
     assert len(run.stderr.splitlines()) == 1
     assert run.stderr.startswith("vmfex: domain XML is not well-formed: Input is not "
@@ -109,7 +109,7 @@ def test_an_internal_bug_says_so_then_prints_a_prefixed_traceback(tmp_path, caps
 @pytest.mark.parametrize("vmfex", ["\u00a0", "\x0b", "\u3000", " \u00a0 ", "\x0c",
                                    "\x1c", "\u2028", "\x85"])
 def test_a_value_of_unicode_whitespace_goes_to_the_parser(tmp_path, vmfex):
-    run = run_hook(tmp_path, "before_vm_start", sample(), vmfex=vmfex)
+    run = run_hook(tmp_path, "before_vm_start", sample(), {"vmfex": vmfex})
     run.assert_refused()
     assert run.stderr.startswith("vmfex: custom property vmfex=%r: invalid map"
                                  % vmfex)
@@ -118,7 +118,7 @@ def test_a_value_of_unicode_whitespace_goes_to_the_parser(tmp_path, vmfex):
 
 @pytest.mark.parametrize("vmfex", ["", " ", " \t\r\n ", "\n{}\n"])
 def test_the_parsers_own_spaces_are_empty(tmp_path, vmfex):
-    run = run_hook(tmp_path, "before_vm_start", sample(), vmfex=vmfex)
+    run = run_hook(tmp_path, "before_vm_start", sample(), {"vmfex": vmfex})
     assert (run.code, run.unchanged, run.stderr) == (0, True, "")
 
 
@@ -128,7 +128,7 @@ def test_the_parsers_own_spaces_are_empty(tmp_path, vmfex):
                                  sample().rstrip() + b"\0\n",
                                  sample().replace(b"</devices>", b"\0</devices>")])
 def test_a_nul_byte_anywhere_is_refused(tmp_path, xml):
-    run = run_hook(tmp_path, "before_vm_start", xml)
+    run = run_hook(tmp_path, "before_vm_start", xml, VM_MAP)
     run.assert_refused()
     assert run.stderr == ("vmfex: domain XML holds a NUL byte at byte %d of %d: "
                           "expected UTF-8 XML text\n" % (xml.index(b"\0") + 1, len(xml)))
@@ -136,8 +136,8 @@ def test_a_nul_byte_anywhere_is_refused(tmp_path, xml):
 
 def test_a_nul_byte_is_refused_at_hotplug_and_migration_too(tmp_path):
     iface = etree.tostring(etree.fromstring(sample()).find("devices/interface"))
-    run_hook(tmp_path, "before_nic_hotplug", iface + b"\0").assert_refused()
-    run_hook(tmp_path, "before_vm_migrate_destination", sample() + b"\0",
+    run_hook(tmp_path, "before_nic_hotplug", iface + b"\0", VM_MAP).assert_refused()
+    run_hook(tmp_path, "before_vm_migrate_destination", sample() + b"\0", VM_MAP,
              LIBVIRT_DEFAULT_URI="test:///default").assert_refused()
 
 
@@ -178,7 +178,7 @@ def test_a_full_disk_names_the_file_and_leaves_it_unchanged(tmp_path):
         with open(path, "wb") as xml:
             xml.write(sample())
         fill(full)
-        run = run_hook(tmp_path, "before_vm_start", sample(), xml_dir=full)
+        run = run_hook(tmp_path, "before_vm_start", sample(), VM_MAP, xml_dir=full)
         run.assert_refused()
         assert run.stderr == (
             "vmfex: cannot write {0} (through the temporary file {1}/.vmfex-{2}-"
@@ -234,7 +234,7 @@ def test_no_input_makes_a_traceback_or_changes_a_refused_file(tmp_path_factory, 
     workdir = tmp_path_factory.mktemp("hook")
     conf = (conf or b"[vmfex]\nlock_file = LOCKDIR/vmfex.lock\n").replace(
         b"LOCKDIR", str(workdir).encode())
-    run = run_hook(workdir, point, xml, vmfex=vmfex, conf=conf, vmId=vm_id,
+    run = run_hook(workdir, point, xml, {"vmfex": vmfex}, conf=conf, vm_id=vm_id,
                    LIBVIRT_DEFAULT_URI="test:///default")
     assert run.code in (0, 2)
     run.assert_clean_output()

@@ -1,11 +1,11 @@
-"""Both models at every hook point, run as VDSM runs them (tests/hook/vdsm_runner)."""
+"""Both models at every hook point, run as VDSM runs them (tests.hook.runner)."""
 import os
 
 import pytest
 from lxml import etree
 
 from tests.domains import host_node_xml
-from tests.hook.vdsm_runner import VM_ID, run_hook_point
+from tests.hook.runner import VM_ID, run_hook
 from tests.paths import DATA
 from tests.virt_helpers import libvirt_schema_errors
 
@@ -49,8 +49,8 @@ def vdsm_start(tmp_path, domain: bytes, vm_custom: dict) -> list:
         mac = iface.find("mac").get("address").lower()
         if mac not in customs:
             continue
-        result = run_hook_point(tmp_path, "before_device_create", etree.tostring(iface),
-                                device_custom=customs[mac], vm_custom=vm_custom)
+        result = run_hook(tmp_path, "before_device_create", etree.tostring(iface),
+                          device_custom=customs[mac], vm_custom=vm_custom)
         results.append(result)
         if result.code != 0:
             return results
@@ -58,8 +58,8 @@ def vdsm_start(tmp_path, domain: bytes, vm_custom: dict) -> list:
     for old, new in replaced:
         devices.remove(old)
         devices.append(new)
-    results.append(run_hook_point(tmp_path, "before_vm_start", etree.tostring(root),
-                                  vm_custom=vm_custom))
+    results.append(run_hook(tmp_path, "before_vm_start", etree.tostring(root),
+                            vm_custom=vm_custom))
     return results
 
 
@@ -68,7 +68,7 @@ def vdsm_start(tmp_path, domain: bytes, vm_custom: dict) -> list:
 @pytest.mark.parametrize("point", ["before_device_create", "before_nic_hotplug",
                                    "before_update_device"])
 def test_device_points_put_the_nic_on_its_vnic_profiles_port_profile(tmp_path, point):
-    run = run_hook_point(tmp_path, point, nic_xml(B1), device_custom={
+    run = run_hook(tmp_path, point, nic_xml(B1), device_custom={
         "vmfex": " Storage Profile ", "SecurityGroups": "9f1e2d3c"})
     assert run.code == 0, run.stderr
     assert profiles(run.after) == {B1: ("direct-pool", "Storage Profile")}
@@ -76,7 +76,7 @@ def test_device_points_put_the_nic_on_its_vnic_profiles_port_profile(tmp_path, p
         "vmfex: VM %s: NIC %s: bridge storage -> network direct-pool, port profile "
         "'Storage Profile' from the vNIC profile" % (VM_ID, B1)]
     assert etree.fromstring(run.after).find("filterref") is None
-    again = run_hook_point(tmp_path, point, run.after, device_custom={"vmfex": "Storage Profile"})
+    again = run_hook(tmp_path, point, run.after, device_custom={"vmfex": "Storage Profile"})
     assert again.code == 0 and again.unchanged and "(already set)" in again.stderr
 
 
@@ -86,15 +86,15 @@ def test_device_points_put_the_nic_on_its_vnic_profiles_port_profile(tmp_path, p
     ("x" * 40, "40 characters, at most 39 allowed"),
 ])
 def test_bad_vnic_profile_value_exits_2_byte_identical(tmp_path, value, message):
-    run = run_hook_point(tmp_path, "before_device_create", nic_xml(),
-                         device_custom={"vmfex": value})
+    run = run_hook(tmp_path, "before_device_create", nic_xml(),
+                   device_custom={"vmfex": value})
     assert run.code == 2 and run.unchanged
     assert run.stderr.startswith("vmfex: VM %s: NIC %s: " % (VM_ID, B0))
     assert message in run.stderr and len(run.stderr.splitlines()) == 1
 
 
 def test_vm_start_reads_vnic_profiles_from_the_metadata_without_a_vm_map(tmp_path):
-    run = run_hook_point(tmp_path, "before_vm_start", vnic_domain())
+    run = run_hook(tmp_path, "before_vm_start", vnic_domain())
     assert run.code == 0, run.stderr
     assert profiles(run.after) == {B0: ("direct-pool", "DbProfile"),
                                    B1: ("direct-pool", "Storage Profile")}
@@ -103,7 +103,7 @@ def test_vm_start_reads_vnic_profiles_from_the_metadata_without_a_vm_map(tmp_pat
     # Everything else, the metadata with its prefixes included, is kept.
     before, after = etree.fromstring(vnic_domain()), etree.fromstring(run.after)
     assert etree.tostring(after.find("metadata")) == etree.tostring(before.find("metadata"))
-    again = run_hook_point(tmp_path, "before_vm_start", run.after)
+    again = run_hook(tmp_path, "before_vm_start", run.after)
     assert again.code == 0 and again.unchanged
 
 
@@ -151,35 +151,35 @@ def test_conflicting_models_stop_the_start_naming_nic_and_both_profiles(tmp_path
 
 def test_hotplug_and_update_use_the_map_when_it_names_the_nic(tmp_path):
     for point in ("before_nic_hotplug", "before_update_device"):
-        run = run_hook_point(tmp_path, point, nic_xml(B0), device_custom={"vmfex": "Hidden"},
-                             vm_custom={"vmfex": "{'%s': 'WebProfile'}" % B0})
+        run = run_hook(tmp_path, point, nic_xml(B0), device_custom={"vmfex": "Hidden"},
+                       vm_custom={"vmfex": "{'%s': 'WebProfile'}" % B0})
         assert run.code == 0, run.stderr
         assert profiles(run.after) == {B0: ("direct-pool", "WebProfile")}
         assert run.stderr.strip().endswith("'WebProfile' from the VM map")
 
 
 def test_hotplug_of_a_nic_the_map_does_not_name_says_why_it_is_left_alone(tmp_path):
-    run = run_hook_point(tmp_path, "before_nic_hotplug", nic_xml(B1),
-                         vm_custom={"vmfex": "{'%s': 'WebProfile'}" % B0})
+    run = run_hook(tmp_path, "before_nic_hotplug", nic_xml(B1),
+                   vm_custom={"vmfex": "{'%s': 'WebProfile'}" % B0})
     assert (run.code, run.unchanged) == (0, True)
     assert "NIC %s is not in the VM's vmfex map: left as it is" % B1 in run.stderr
     assert "use one model per VM" in run.stderr
 
 
 def test_bad_vm_map_at_a_device_point_exits_2(tmp_path):
-    run = run_hook_point(tmp_path, "before_nic_hotplug", nic_xml(),
-                         vm_custom={"vmfex": "{'00:1a:4a:16:01:b0': 'P1'"})
+    run = run_hook(tmp_path, "before_nic_hotplug", nic_xml(),
+                   vm_custom={"vmfex": "{'00:1a:4a:16:01:b0': 'P1'"})
     assert run.code == 2 and run.unchanged
     assert run.stderr.startswith("vmfex: custom property vmfex=")
 
 
 def test_device_create_of_another_device_kind(tmp_path):
     balloon = b'<memballoon model="virtio"><stats period="5"/></memballoon>'
-    by_map = run_hook_point(tmp_path, "before_device_create", balloon,
-                            device_custom={"foo": "1"}, vm_custom={"vmfex": "{}"})
+    by_map = run_hook(tmp_path, "before_device_create", balloon,
+                      device_custom={"foo": "1"}, vm_custom={"vmfex": "{}"})
     assert (by_map.code, by_map.unchanged, by_map.stderr) == (0, True, "")
-    by_device = run_hook_point(tmp_path, "before_device_create", balloon,
-                               device_custom={"vmfex": "DbProfile"})
+    by_device = run_hook(tmp_path, "before_device_create", balloon,
+                         device_custom={"vmfex": "DbProfile"})
     assert by_device.code == 2 and by_device.unchanged
     assert "is set on a <memballoon> device" in by_device.stderr
 
@@ -192,14 +192,14 @@ def test_device_create_of_another_device_kind(tmp_path):
 ])
 def test_device_migrate_destination_leaves_xml_and_libvirt_alone(tmp_path, device_custom,
                                                                   vm_custom):
-    run = run_hook_point(tmp_path, "before_device_migrate_destination", nic_xml(),
-                         device_custom=device_custom, vm_custom=vm_custom)
+    run = run_hook(tmp_path, "before_device_migrate_destination", nic_xml(),
+                   device_custom=device_custom, vm_custom=vm_custom)
     assert (run.code, run.unchanged, run.stderr) == (0, True, "")
 
 
 def test_device_migrate_destination_still_refuses_a_bad_value(tmp_path):
-    run = run_hook_point(tmp_path, "before_device_migrate_destination", nic_xml(),
-                         device_custom={"vmfex": "Pro{file"})
+    run = run_hook(tmp_path, "before_device_migrate_destination", nic_xml(),
+                   device_custom={"vmfex": "Pro{file"})
     assert run.code == 2 and "invalid port profile 'Pro{file'" in run.stderr
 
 
@@ -213,9 +213,9 @@ def test_vm_migrate_destination_counts_nics_of_both_models(tmp_path, devices, vm
                                                            needed):
     node = tmp_path / "node.xml"
     node.write_text(host_node_xml(devices=devices))
-    run = run_hook_point(tmp_path, "before_vm_migrate_destination", vnic_domain(),
-                         vm_custom={"vmfex": vm_map} if vm_map else {},
-                         LIBVIRT_DEFAULT_URI="test://%s" % node)
+    run = run_hook(tmp_path, "before_vm_migrate_destination", vnic_domain(),
+                   vm_custom={"vmfex": vm_map} if vm_map else {},
+                   LIBVIRT_DEFAULT_URI="test://%s" % node)
     assert run.code == code, run.stderr
     assert run.unchanged
     if code == 0:
