@@ -1,21 +1,19 @@
 """The pure resolution of both models, and the whole hook on generated domains."""
-import io
-import os
-from contextlib import redirect_stderr
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from tests.domains import domain_xml
+from tests.hook.runner import run_hook
 from vdsm_hook_vmfex.common.errors import VmfexError
 from vdsm_hook_vmfex.hook import models
-from vdsm_hook_vmfex.hook.main import run
 
 MACS = ["00:1a:4a:00:00:%02x" % i for i in range(6)]
 PROFILE = st.text(alphabet="ABCab01_.:-", min_size=1, max_size=12)
 PROFILE_MAPS = st.dictionaries(st.sampled_from(MACS), PROFILE, max_size=6)
+# What an environment variable can carry: no NUL, no lone surrogate.
+ENV_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\0")
 
 
 @given(PROFILE_MAPS, PROFILE_MAPS)
@@ -68,20 +66,7 @@ def test_device_create_defers_maps_and_takes_bare_profiles(value, expected):
                                 "vm1").resolved == expected
 
 
-# --- the whole hook (main.run) on generated domains with metadata ----------
-
-def run_hook(tmp_path, point, data, value):
-    path = tmp_path / "domxml"
-    path.write_bytes(data)
-    env = {"_hook_domxml": str(path), "vmId": "vm1",
-           "VMFEX_CONF": str(tmp_path / "absent.conf")}
-    if value is not None:
-        env["vmfex"] = value
-    err = io.StringIO()
-    with redirect_stderr(err):
-        code = run(point, env)
-    return code, path.read_bytes(), err.getvalue()
-
+# --- the whole hook, run as VDSM runs it, on generated domains with metadata
 
 def nic_profiles(data):
     return {i.find("mac").get("address"): i.find("virtualport/parameters").get("profileid")
@@ -101,7 +86,8 @@ def test_vm_start_with_both_models_rewrites_or_fails_byte_identical(
         mac: {"vmfex": spaces + p + spaces, "SecurityGroups": "x"} for mac, p in device.items()
     }).encode()
     value = "{%s}" % ", ".join("'%s': '%s'" % kv for kv in sorted(vm_map.items()))
-    code, after, err = run_hook(tmp_path, "before_vm_start", data, value)
+    run = run_hook(tmp_path, "before_vm_start", data, {"vmfex": value})
+    code, after, err = run.code, run.after, run.stderr
     conflict = any(vm_map[m] != device[m] for m in set(vm_map) & set(device))
     if conflict:
         assert code == 2 and after == data
@@ -111,13 +97,13 @@ def test_vm_start_with_both_models_rewrites_or_fails_byte_identical(
     expected = {mac: vm_map.get(mac, device.get(mac)) for mac in nics
                 if mac in vm_map or mac in device}
     assert nic_profiles(after) == expected
-    code2, again, _ = run_hook(tmp_path, "before_vm_start", after, value)
-    assert code2 == 0 and again == after
+    again = run_hook(tmp_path, "before_vm_start", after, {"vmfex": value})
+    assert again.code == 0 and again.after == after
 
 
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=st.one_of(st.none(), st.text(max_size=40)),
+@given(value=st.one_of(st.none(), st.text(alphabet=ENV_CHARS, max_size=40)),
        md_value=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=40),
        point=st.sampled_from(["before_vm_start", "before_device_create",
                               "before_nic_hotplug", "before_update_device"]))
@@ -125,9 +111,13 @@ def test_no_traceback_and_untouched_file_on_any_refusal(tmp_path, value, md_valu
     data = domain_xml([MACS[0]], device_custom={MACS[0]: {"vmfex": md_value}}).encode()
     if point != "before_vm_start":
         data = etree.tostring(etree.fromstring(data).find("devices/interface"))
-    code, after, err = run_hook(tmp_path, point, data, value)
+    # VDSM puts the NIC's own custom properties into a device hook's
+    # environment first, then the VM's (a VM vmfex hides the NIC's).
+    device = {"vmfex": md_value} if point != "before_vm_start" else {}
+    run = run_hook(tmp_path, point, data, {} if value is None else {"vmfex": value}, device)
+    code, after, err = run.code, run.after, run.stderr
     assert code in (0, 2)
     assert "Traceback" not in err and "internal error" not in err
     if code == 2:
         assert after == data and len(err.splitlines()) == 1
-    assert not [n for n in os.listdir(str(tmp_path)) if n.startswith(".vmfex-")]
+    assert not run.leftovers
