@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 
 from tests.domains import host_node_xml
+from tests.hook.runner import VM_ID, VM_MAP, lock_path, run_hook
 from tests.paths import DATA, ROOT
 from vdsm_hook_vmfex.common.version import __version__
 from vdsm_hook_vmfex.hook.config import DEFAULT_LOCK_PATH, DEFAULT_NETWORK
@@ -24,9 +25,6 @@ HOOKS = "/usr/libexec/vdsm/hooks"
 HOOK_POINTS = ("before_vm_start", "before_vm_migrate_destination", "before_device_create",
                "before_nic_hotplug", "before_update_device", "before_device_migrate_destination")
 SPEC_TEMPLATE = os.path.join(ROOT, "packaging", NAME + ".spec.in")
-MAP = "{'00:1a:4a:16:01:b0': 'Profile1', '00:1a:4a:16:01:b1': 'Profile2'}"
-VM_ID = "6b1c3f0a-7a4d-4c55-9f0e-1d2b3c4d5e6f"
-
 
 
 def run(argv, **kwargs):
@@ -358,19 +356,15 @@ def test_installed_code_is_what_the_launchers_import(host_root, tmp_path):
     assert proc.stdout.startswith(host_root + "/usr/lib"), proc.stdout
 
 
-def run_installed_hook(host_root, tmp_path, point, xml, **env):
-    xml_path = tmp_path / "domxml"
-    xml_path.write_bytes(xml)
+def run_installed_hook(host_root, tmp_path, point, xml, vm_custom=VM_MAP, device_custom=None,
+                       **daemon_env):
+    """The installed launcher of `point`, run as VDSM runs it, on the shipped
+    vmfex.conf with the lock moved out of the machine's /run."""
     launcher = os.path.join(host_root, HOOKS.lstrip("/"), point, "50_vmfex")
-    # The shipped vmfex.conf, with the lock moved out of the machine's /run.
-    conf = tmp_path / "vmfex.conf"
     with open(os.path.join(host_root, "etc/vdsm/vmfex.conf")) as shipped:
-        conf.write_text(shipped.read() + "\nlock_file = %s\n" % (tmp_path / "hook-vmfex.lock"))
-    env.setdefault("vmfex", MAP)
-    environ = installed_env(host_root, _hook_domxml=str(xml_path), vmId=VM_ID,
-                            VMFEX_CONF=str(conf), **env)
-    proc = run([launcher], env=environ, cwd=str(tmp_path), timeout=60)
-    return proc, xml_path.read_bytes()
+        conf = shipped.read() + "\nlock_file = %s\n" % lock_path(tmp_path)
+    return run_hook(tmp_path, point, xml, vm_custom, device_custom, conf=conf,
+                    command=[launcher], daemon=installed_env(host_root), **daemon_env)
 
 
 def vmfex_nics(root):
@@ -383,12 +377,12 @@ def vmfex_nics(root):
 def test_installed_hook_rewrites_the_domain_at_vm_start(host_root, tmp_path):
     with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as sample:
         xml = sample.read()
-    proc, after = run_installed_hook(host_root, tmp_path, "before_vm_start", xml)
-    assert proc.returncode == 0, proc.stderr
-    assert vmfex_nics(etree.fromstring(after)) == {
+    run = run_installed_hook(host_root, tmp_path, "before_vm_start", xml)
+    assert run.code == 0, run.stderr
+    assert vmfex_nics(run.root) == {
         "00:1a:4a:16:01:b0": ("network", "direct-pool", "802.1Qbh", "Profile1"),
         "00:1a:4a:16:01:b1": ("network", "direct-pool", "802.1Qbh", "Profile2")}
-    assert proc.stderr.splitlines() == [
+    assert run.stderr.splitlines() == [
         "vmfex: VM %s: NIC 00:1a:4a:16:01:b0: bridge ovirtmgmt -> network direct-pool, "
         "port profile 'Profile1' from the VM map" % VM_ID,
         "vmfex: VM %s: NIC 00:1a:4a:16:01:b1: bridge storage -> network direct-pool, "
@@ -400,27 +394,27 @@ def test_installed_hook_rewrites_the_domain_at_vm_start(host_root, tmp_path):
 def test_installed_hook_rewrites_a_nic_from_its_vnic_profile(host_root, tmp_path, point):
     with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as sample:
         nic = etree.tostring(etree.fromstring(sample.read()).find("devices/interface"))
-    proc, after = run_installed_hook(host_root, tmp_path, point, nic, vmfex=" DbProfile ")
-    assert proc.returncode == 0, proc.stderr
-    assert vmfex_nics(etree.fromstring(after)) == {
+    run = run_installed_hook(host_root, tmp_path, point, nic, {}, {"vmfex": " DbProfile "})
+    assert run.code == 0, run.stderr
+    assert vmfex_nics(run.root) == {
         "00:1a:4a:16:01:b0": ("network", "direct-pool", "802.1Qbh", "DbProfile")}
-    assert proc.stderr.strip().endswith("port profile 'DbProfile' from the vNIC profile")
+    assert run.stderr.strip().endswith("port profile 'DbProfile' from the vNIC profile")
 
 
 def test_installed_hook_leaves_the_migration_destination_device_alone(host_root, tmp_path):
     with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as sample:
         nic = etree.tostring(etree.fromstring(sample.read()).find("devices/interface"))
-    proc, after = run_installed_hook(host_root, tmp_path, "before_device_migrate_destination",
-                                     nic, vmfex="DbProfile")
-    assert (proc.returncode, proc.stderr, after) == (0, "", nic)
+    run = run_installed_hook(host_root, tmp_path, "before_device_migrate_destination",
+                             nic, {}, {"vmfex": "DbProfile"})
+    assert (run.code, run.stderr, run.after) == (0, "", nic)
 
 
 def test_installed_hook_rewrites_a_hotplugged_nic(host_root, tmp_path):
     with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as sample:
         nic = etree.tostring(etree.fromstring(sample.read()).find("devices/interface"))
-    proc, after = run_installed_hook(host_root, tmp_path, "before_nic_hotplug", nic)
-    assert proc.returncode == 0, proc.stderr
-    assert vmfex_nics(etree.fromstring(after)) == {
+    run = run_installed_hook(host_root, tmp_path, "before_nic_hotplug", nic)
+    assert run.code == 0, run.stderr
+    assert vmfex_nics(run.root) == {
         "00:1a:4a:16:01:b0": ("network", "direct-pool", "802.1Qbh", "Profile1")}
 
 
@@ -431,11 +425,11 @@ def test_installed_hook_checks_the_migration_destination_with_libvirt(
     node.write_text(host_node_xml(devices=devices))
     with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as sample:
         xml = sample.read()
-    proc, after = run_installed_hook(host_root, tmp_path, "before_vm_migrate_destination", xml,
-                                     LIBVIRT_DEFAULT_URI="test://" + str(node))
-    assert proc.returncode == code, proc.stderr
-    assert after == xml
-    assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+    run = run_installed_hook(host_root, tmp_path, "before_vm_migrate_destination", xml,
+                             LIBVIRT_DEFAULT_URI="test://" + str(node))
+    assert run.code == code, run.stderr
+    assert run.after == xml
+    assert "Traceback" not in run.stderr and len(run.stderr.splitlines()) == 1
 
 
 def test_installed_config_file_shows_the_defaults_commented(host_root, tmp_path):
