@@ -93,6 +93,28 @@ def test_bad_vnic_profile_value_exits_2_byte_identical(tmp_path, value, message)
     assert message in run.stderr and len(run.stderr.splitlines()) == 1
 
 
+@pytest.mark.parametrize("point", ["before_device_create", "before_nic_hotplug",
+                                   "before_update_device", "before_device_migrate_destination"])
+def test_a_no_break_space_before_a_vnic_profile_value_is_refused(tmp_path, point):
+    """Only the map parser's spaces (" \\t\\r\\n") pad a value (issue 10, 12)."""
+    run = run_hook(tmp_path, point, nic_xml(B1), device_custom={"vmfex": "\u00a0Storage Profile"})
+    assert run.code == 2 and run.unchanged
+    assert run.stderr == (
+        "vmfex: VM %s: NIC %s: vNIC profile property vmfex='\\xa0Storage Profile': invalid "
+        "port profile '\\xa0Storage Profile': '\\xa0' not allowed, expected letters, digits, "
+        "space and _ . : -\n" % (VM_ID, B1))
+
+
+def test_vm_start_refuses_a_no_break_space_around_a_vnic_profile_in_the_metadata(tmp_path):
+    domain = vnic_domain().replace(b">DbProfile<", b">DbProfile\xc2\xa0<")
+    assert domain != vnic_domain()
+    run = run_hook(tmp_path, "before_vm_start", domain)
+    assert run.code == 2 and run.unchanged
+    assert run.stderr.startswith("vmfex: VM %s: NIC %s: vNIC profile property "
+                                 "vmfex='DbProfile\\xa0': invalid port profile" % (VM_ID, B0))
+    assert len(run.stderr.splitlines()) == 1
+
+
 def test_vm_start_reads_vnic_profiles_from_the_metadata_without_a_vm_map(tmp_path):
     run = run_hook(tmp_path, "before_vm_start", vnic_domain())
     assert run.code == 0, run.stderr

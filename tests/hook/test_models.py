@@ -6,7 +6,8 @@ from lxml import etree
 
 from tests.domains import domain_xml
 from tests.hook.runner import run_hook
-from vdsm_hook_vmfex.common.errors import VmfexError
+from vdsm_hook_vmfex.common.errors import InvalidProfile, VmfexError
+from vdsm_hook_vmfex.common.property import SPACE
 from vdsm_hook_vmfex.hook import models
 
 MACS = ["00:1a:4a:00:00:%02x" % i for i in range(6)]
@@ -36,10 +37,26 @@ def test_resolve_names_every_nic_either_model_names_or_refuses_a_conflict(vm_map
         assert profile == vm_map.get(mac, device.get(mac))
 
 
-@given(PROFILE, st.text(alphabet=" ", max_size=3), st.text(alphabet=" \t", max_size=3))
+@given(PROFILE, st.text(alphabet=SPACE, max_size=3), st.text(alphabet=SPACE, max_size=3))
 def test_spaces_around_a_vnic_profile_value_are_not_part_of_it(profile, before, after):
     profile = profile.strip() or "P"
     assert models.vnic_profile(before + profile + after, "vm1", MACS[0]) == profile
+
+
+# Whitespace that str.strip() would take but the map parser does not (issue 10, 12).
+OTHER_SPACE = ["\u00a0", "\u3000", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2009"]
+
+
+@pytest.mark.parametrize("point", models.DEVICE_POINTS)
+@given(profile=PROFILE, space=st.sampled_from(OTHER_SPACE), where=st.sampled_from(["<", ">"]))
+def test_other_whitespace_around_a_vnic_profile_value_is_refused(point, profile, space, where):
+    value = space + profile if where == "<" else profile + space
+    for refuse in (lambda: models.vnic_profile(value, "vm1", MACS[0]),
+                   lambda: models.decide_device(point, value, "interface", MACS[0], "vm1")):
+        with pytest.raises(InvalidProfile) as err:
+            refuse()
+        assert str(err.value).startswith("VM vm1: NIC %s: vNIC profile property vmfex=%r: "
+                                         "invalid port profile %r" % (MACS[0], value, value))
 
 
 @pytest.mark.parametrize("point", models.DEVICE_POINTS)

@@ -15,6 +15,7 @@ Only the domain's metadata (before_vm_start, before_vm_migrate_destination)
 shows both.
 """
 from vdsm_hook_vmfex.common.errors import InvalidDomainXml, InvalidMap, InvalidProfile, VmfexError
+from vdsm_hook_vmfex.common.property import SPACE
 from vdsm_hook_vmfex.common.rules import check_profile
 from vdsm_hook_vmfex.common.vmfex_map import parse_vmfex_map
 
@@ -50,14 +51,16 @@ def vm_map(value: str) -> dict:
 
 def is_map_value(value: str) -> bool:
     """Whether `value` has the shape of a VM map (a profile never holds '{')."""
-    return value.lstrip().startswith("{")
+    return value.lstrip(SPACE).startswith("{")
 
 
 def vnic_profile(value: str, vm: str, mac: "str | None") -> str:
-    """The port profile of a vNIC profile's `vmfex` value, spaces around it
-    stripped; raise InvalidProfile naming VM and NIC."""
+    """The port profile of a vNIC profile's `vmfex` value, the map parser's
+    spaces (SPACE) around it stripped; raise InvalidProfile naming VM and NIC."""
     where = "VM %s: NIC %s: vNIC profile property vmfex=%r" % (vm, mac or "?", value)
-    profile = value.strip()
+    # Not str.strip(): U+00A0, VT and the like are no padding for the map
+    # parser either (issue 10, 12); check_profile refuses them.
+    profile = value.strip(SPACE)
     if not profile:
         raise InvalidProfile("%s is only whitespace: expected a UCS port profile name"
                              % where)
@@ -125,7 +128,7 @@ def decide_device(hook_point: str, value: str, device_tag: str, mac: "str | None
     <`device_tag`>, its MAC `mac`), from the environment's `vmfex` (`value`,
     not empty) alone."""
     where = "VM %s: NIC %s" % (vm, mac or "?")
-    if not value.strip():
+    if not value.strip(SPACE):
         raise AmbiguousValue(
             "%s: custom property vmfex=%r at %s is only whitespace: as a vNIC "
             "profile's port profile it is invalid (expected a UCS port profile name), "
