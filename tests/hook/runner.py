@@ -21,9 +21,10 @@ HOOK_COMMAND = [sys.executable, "-m", "vdsm_hook_vmfex"]
 XML_NAME = "vdsm-hook-domxml"
 
 
-def sample() -> bytes:
-    """VDSM's domain XML of a VM with the MACs of MAP and a third NIC."""
-    with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as xml:
+def sample(name: str = "vdsm-domain.xml") -> bytes:
+    """A VDSM domain XML of tests/data; the default: a VM with the MACs of
+    MAP and a third NIC."""
+    with open(os.path.join(DATA, name), "rb") as xml:
         return xml.read()
 
 

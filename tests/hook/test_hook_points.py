@@ -1,12 +1,9 @@
 """Both models at every hook point, run as VDSM runs them (tests.hook.runner)."""
-import os
-
 import pytest
 from lxml import etree
 
 from tests.domains import host_node_xml
-from tests.hook.runner import VM_ID, run_hook
-from tests.paths import DATA
+from tests.hook.runner import VM_ID, run_hook, sample
 from tests.virt_helpers import libvirt_schema_errors
 
 B0, B1, OTHER = "00:1a:4a:16:01:b0", "00:1a:4a:16:01:b1", "00:1a:4a:16:01:57"
@@ -15,8 +12,7 @@ MD = "{http://ovirt.org/vm/1.0}"
 
 def vnic_domain() -> bytes:
     """db01: NICs b0 and b1 carry vmfex on their vNIC profiles (metadata), no VM map."""
-    with open(os.path.join(DATA, "vdsm-domain-vnic-profiles.xml"), "rb") as xml:
-        return xml.read()
+    return sample("vdsm-domain-vnic-profiles.xml")
 
 
 def nic_xml(mac: str = B0) -> bytes:

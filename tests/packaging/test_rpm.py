@@ -14,8 +14,8 @@ import pytest
 from lxml import etree
 
 from tests.domains import host_node_xml
-from tests.hook.runner import VM_ID, VM_MAP, lock_path, run_hook
-from tests.paths import DATA, ROOT
+from tests.hook.runner import VM_ID, VM_MAP, lock_path, run_hook, sample
+from tests.paths import ROOT
 from vdsm_hook_vmfex.common.version import __version__
 from vdsm_hook_vmfex.hook.config import DEFAULT_LOCK_PATH, DEFAULT_NETWORK
 
@@ -375,8 +375,7 @@ def vmfex_nics(root):
 
 
 def test_installed_hook_rewrites_the_domain_at_vm_start(host_root, tmp_path):
-    with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as sample:
-        xml = sample.read()
+    xml = sample()
     run = run_installed_hook(host_root, tmp_path, "before_vm_start", xml)
     assert run.code == 0, run.stderr
     assert vmfex_nics(run.root) == {
@@ -392,8 +391,7 @@ def test_installed_hook_rewrites_the_domain_at_vm_start(host_root, tmp_path):
 @pytest.mark.parametrize("point", ["before_device_create", "before_nic_hotplug",
                                    "before_update_device"])
 def test_installed_hook_rewrites_a_nic_from_its_vnic_profile(host_root, tmp_path, point):
-    with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as sample:
-        nic = etree.tostring(etree.fromstring(sample.read()).find("devices/interface"))
+    nic = etree.tostring(etree.fromstring(sample()).find("devices/interface"))
     run = run_installed_hook(host_root, tmp_path, point, nic, {}, {"vmfex": " DbProfile "})
     assert run.code == 0, run.stderr
     assert vmfex_nics(run.root) == {
@@ -402,16 +400,14 @@ def test_installed_hook_rewrites_a_nic_from_its_vnic_profile(host_root, tmp_path
 
 
 def test_installed_hook_leaves_the_migration_destination_device_alone(host_root, tmp_path):
-    with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as sample:
-        nic = etree.tostring(etree.fromstring(sample.read()).find("devices/interface"))
+    nic = etree.tostring(etree.fromstring(sample()).find("devices/interface"))
     run = run_installed_hook(host_root, tmp_path, "before_device_migrate_destination",
                              nic, {}, {"vmfex": "DbProfile"})
     assert (run.code, run.stderr, run.after) == (0, "", nic)
 
 
 def test_installed_hook_rewrites_a_hotplugged_nic(host_root, tmp_path):
-    with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as sample:
-        nic = etree.tostring(etree.fromstring(sample.read()).find("devices/interface"))
+    nic = etree.tostring(etree.fromstring(sample()).find("devices/interface"))
     run = run_installed_hook(host_root, tmp_path, "before_nic_hotplug", nic)
     assert run.code == 0, run.stderr
     assert vmfex_nics(run.root) == {
@@ -423,8 +419,7 @@ def test_installed_hook_checks_the_migration_destination_with_libvirt(
         host_root, tmp_path, devices, code):
     node = tmp_path / "node.xml"
     node.write_text(host_node_xml(devices=devices))
-    with open(os.path.join(DATA, "vdsm-domain.xml"), "rb") as sample:
-        xml = sample.read()
+    xml = sample()
     run = run_installed_hook(host_root, tmp_path, "before_vm_migrate_destination", xml,
                              LIBVIRT_DEFAULT_URI="test://" + str(node))
     assert run.code == code, run.stderr
