@@ -3,7 +3,7 @@ NIC gets which UCS port profile from which model, and what `profiles
 create` has to add.
 
 The device custom property `vmfex` of a vNIC profile holds one bare port
-profile name; the hook strips surrounding spaces (the same rule as a profile
+profile name, read by common.rules.device_profile as the hook reads it (the same rule as a profile
 in a VM map otherwise). A NIC names only its vNIC profile; its network is
 that profile's network (oVirt API v4).
 """
@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Tuple
 
 from vdsm_hook_vmfex.common.errors import VmfexError
 from vdsm_hook_vmfex.common.property import PROPERTY_NAME
-from vdsm_hook_vmfex.common.rules import check_profile
+from vdsm_hook_vmfex.common.rules import device_profile
 
 #: A VM's NIC: engine id, name, MAC (lower case), vNIC profile id or None.
 Nic = namedtuple("Nic", "id name mac profile_id")
@@ -52,7 +52,7 @@ def port_profile(profile: Profile) -> Tuple[Optional[str], Optional[str]]:
     if value is None:
         return None, None
     try:
-        return check_profile(value.strip(" ")), None
+        return device_profile(value), None
     except VmfexError as e:
         return None, "vNIC profile %r: its vmfex value %r is invalid: %s" % (
             profile.name, value, e)

@@ -7,6 +7,7 @@ from vdsm_hook_vmfex.common.rules import (
     check_ifname,
     check_network_name,
     check_profile,
+    device_profile,
     normalize_mac,
 )
 
@@ -67,3 +68,15 @@ def test_network_names_with_control_characters_are_refused(name):
 def test_names_of_unicode_letters_are_fine():
     assert check_ifname("\u00e9th0") == "\u00e9th0"
     assert check_network_name("r\u00e9seau VM-FEX") == "r\u00e9seau VM-FEX"
+
+
+@pytest.mark.parametrize("value, profile", [
+    ("P1", "P1"), (" P1\t", "P1"), ("\r\nWeb 10G ", "Web 10G")])
+def test_device_profile_strips_only_the_map_parsers_spaces(value, profile):
+    assert device_profile(value) == profile
+
+
+@pytest.mark.parametrize("value", ["", " \t", "\u00a0P1", "P1\u3000", "\x0bP1", "P{1}"])
+def test_device_profile_refuses_other_padding_and_bad_names(value):
+    with pytest.raises(InvalidProfile, match="invalid port profile"):
+        device_profile(value)

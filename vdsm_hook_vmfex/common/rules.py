@@ -6,6 +6,7 @@ The hook, vmfex-direct-pool and the engine tool all validate through this module
 import re
 
 from vdsm_hook_vmfex.common.errors import InvalidMac, InvalidName, InvalidProfile
+from vdsm_hook_vmfex.common.property import SPACE
 
 # The kernel's IFLA_VF_PORT_PROFILE_MAX is 40 bytes including the NUL.
 PROFILE_MAX_LENGTH = 39
@@ -66,6 +67,17 @@ def check_profile(text: str) -> str:
             "invalid port profile %r: leading or trailing space" % text
         )
     return text
+
+
+def device_profile(value: str) -> str:
+    """The port profile a vNIC profile's `vmfex` value names: the map parser's
+    spaces (SPACE) around it stripped, then check_profile. Not str.strip():
+    U+00A0, VT and the like are no padding (InvalidProfile)."""
+    profile = value.strip(SPACE)
+    if not profile:
+        raise InvalidProfile("invalid port profile %r: only whitespace, expected a "
+                             "UCS port profile name" % value)
+    return check_profile(profile)
 
 
 def check_ifname(name: str) -> str:

@@ -16,7 +16,7 @@ shows both.
 """
 from vdsm_hook_vmfex.common.errors import InvalidDomainXml, InvalidMap, InvalidProfile, VmfexError
 from vdsm_hook_vmfex.common.property import SPACE
-from vdsm_hook_vmfex.common.rules import check_profile
+from vdsm_hook_vmfex.common.rules import device_profile
 from vdsm_hook_vmfex.common.vmfex_map import parse_vmfex_map
 
 VM_MAP = "VM map"
@@ -55,17 +55,11 @@ def is_map_value(value: str) -> bool:
 
 
 def vnic_profile(value: str, vm: str, mac: "str | None") -> str:
-    """The port profile of a vNIC profile's `vmfex` value, the map parser's
-    spaces (SPACE) around it stripped; raise InvalidProfile naming VM and NIC."""
+    """The port profile of a vNIC profile's `vmfex` value (rules.device_profile);
+    raise InvalidProfile naming VM and NIC."""
     where = "VM %s: NIC %s: vNIC profile property vmfex=%r" % (vm, mac or "?", value)
-    # Not str.strip(): U+00A0, VT and the like are no padding for the map
-    # parser either (issue 10, 12); check_profile refuses them.
-    profile = value.strip(SPACE)
-    if not profile:
-        raise InvalidProfile("%s is only whitespace: expected a UCS port profile name"
-                             % where)
     try:
-        return check_profile(profile)
+        return device_profile(value)
     except InvalidProfile as err:
         raise InvalidProfile("%s: %s" % (where, err)) from None
 
