@@ -14,23 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from tests.ansible.hosts import PLAYBOOK, ROLE, Host  # noqa: E402
+from tests.engine.post_tasks_sample import POST_TASKS_SAMPLE  # noqa: E402
 from tests.libvirtd.daemon import PrivateLibvirtd, skip_reason  # noqa: E402
-
-# ovirt-engine's ovirt-host-deploy-post-tasks.yml.example, as an administrator
-# has it, with one task of their own.
-SAMPLE_POST_TASKS = """\
----
-#
-# Any additional tasks required to be executing during host deploy process can
-# be added below
-#
-- name: Enable additional port on firewalld
-  firewalld:
-    port: "12345/tcp"
-    permanent: yes
-    immediate: yes
-    state: enabled
-"""
 
 
 def section(title: str) -> None:
@@ -49,7 +34,7 @@ def host_deploy_story(tmp: str) -> None:
     section("6. new and reinstalled hosts: add the vmfex role to the engine's host deploy")
     path = os.path.join(tmp, "ovirt-host-deploy-post-tasks.yml")
     with open(path, "w") as out:
-        out.write(SAMPLE_POST_TASKS)
+        out.write(POST_TASKS_SAMPLE)
     print("(the engine's file is /etc/ovirt-engine/ansible/ovirt-host-deploy-post-tasks.yml;"
           " here a copy with the administrator's firewalld task)")
     vmfex_engine("host-deploy", "status", "--file", path, "--role", ROLE)

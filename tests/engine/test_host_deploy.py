@@ -13,27 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine_tools import post_tasks
+from tests.engine.post_tasks_sample import POST_TASKS_SAMPLE
 from tests.paths import ROOT
 from vdsm_hook_vmfex.common.errors import VmfexError
 
 ROLE = "/usr/share/vdsm-hook-vmfex/ansible/roles/vmfex"
 BLOCK = post_tasks.include_block(ROLE)
 
-# ovirt-engine's ovirt-host-deploy-post-tasks.yml.example, then an
-# administrator's own tasks, comments and odd spacing.
-ADMIN_FILE = """\
----
-#
-# Any additional tasks required to be executing during host deploy process can
-# be added below
-#
-- name: Enable additional port on firewalld
-  firewalld:
-    port: "12345/tcp"
-    permanent: yes
-    immediate: yes
-    state: enabled
-
+# The engine's sample file, then an administrator's own tasks, comments and
+# odd spacing.
+ADMIN_FILE = POST_TASKS_SAMPLE + """
 # site: chrony   (kept exactly, trailing spaces too)   \n\
 - name:   Point chrony at the site servers
   ansible.builtin.lineinfile:

@@ -35,18 +35,11 @@ properties, network filter). A new simulator holds the data center
 """
 
 import datetime
-import http.server
-import ipaddress
 import json
-import os
 import re
 import secrets
-import shutil
 import socket
-import socketserver
-import ssl
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -54,6 +47,8 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
+
+from tests.engine.https_server import Served, TlsHandler, TlsServer
 
 API_PREFIX = "/ovirt-engine/api"
 SSO_TOKEN_PATH = "/ovirt-engine/sso/oauth/token"
@@ -184,102 +179,6 @@ class SimVm:
                 "nics=%r, next_run_properties=%r)" % (
                     self.name, self.id, self.status, self.custom_properties,
                     self.nics, self.next_run_properties))
-
-
-# --------------------------------------------------------------------------
-# TLS material
-
-
-def generate_tls_files(directory):
-    """Write a CA and a server certificate for 127.0.0.1/localhost.
-
-    Returns ``(ca_file, cert_file, key_file)``. The CA file is what clients
-    pass as ``ca_file``; the server presents its certificate and the CA.
-    """
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    not_before = now - datetime.timedelta(days=1)
-    not_after = now + datetime.timedelta(days=30)
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ovirtsim"),
-        x509.NameAttribute(NameOID.COMMON_NAME,
-                           "ovirtsim CA %s" % secrets.token_hex(4)),
-    ])
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0),
-                       critical=True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=False,
-            key_encipherment=False, data_encipherment=False,
-            key_agreement=False, key_cert_sign=True, crl_sign=True,
-            encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(ca_ski, critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ovirtsim"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1"),
-        ]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None),
-                       critical=True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=False,
-            key_encipherment=False, data_encipherment=False,
-            key_agreement=True, key_cert_sign=False, crl_sign=False,
-            encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
-                       critical=False)
-        .add_extension(x509.SubjectAlternativeName([
-            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-            x509.DNSName("localhost"),
-        ]), critical=False)
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-            critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
-                ca_ski),
-            critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-
-    pem = serialization.Encoding.PEM
-    ca_file = os.path.join(directory, "ca.pem")
-    cert_file = os.path.join(directory, "server.pem")
-    key_file = os.path.join(directory, "server.key")
-    with open(ca_file, "wb") as f:
-        f.write(ca_cert.public_bytes(pem))
-    with open(cert_file, "wb") as f:
-        f.write(cert.public_bytes(pem) + ca_cert.public_bytes(pem))
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()))
-    return ca_file, cert_file, key_file
 
 
 # --------------------------------------------------------------------------
@@ -523,58 +422,15 @@ def _matches(vm, conds, case_sensitive):
 # HTTP
 
 
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(self, address, sim, ssl_context):
-        self.sim = sim
-        self.ssl_context = ssl_context
-        self.open_sockets = set()
-        self.sockets_lock = threading.Lock()
-        http.server.HTTPServer.__init__(self, address, _Handler)
-
-    def get_request(self):
-        sock, addr = self.socket.accept()
-        # Small responses must not wait for the client's delayed ACK.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        # The TLS handshake happens in the handler's own thread.
-        tls = self.ssl_context.wrap_socket(
-            sock, server_side=True, do_handshake_on_connect=False)
-        with self.sockets_lock:
-            self.open_sockets.add(tls)
+class _Server(TlsServer):
+    def accepted(self):
         with self.sim.lock:
             self.sim.connections_opened += 1
-        return tls, addr
-
-    def shutdown_request(self, request):
-        with self.sockets_lock:
-            self.open_sockets.discard(request)
-        http.server.HTTPServer.shutdown_request(self, request)
-
-    def close_open_sockets(self):
-        with self.sockets_lock:
-            socks = list(self.open_sockets)
-        for sock in socks:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address):
-        # Clients refusing our certificate (ssl.SSLError), resets, idle
-        # keep-alive timeouts and stop() closing connections are all OSError.
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        http.server.HTTPServer.handle_error(self, request, client_address)
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(TlsHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ovirtsim/1.0"
-    sys_version = ""
     # Idle keep-alive connections are closed after this many seconds.
     timeout = 120
 
@@ -586,14 +442,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             raise ConnectionAbortedError("simulator stopped")
         if sim.dead:
             raise ConnectionAbortedError("engine is dead")
-        self.request.settimeout(self.timeout)
-        self.request.do_handshake()
-        http.server.BaseHTTPRequestHandler.setup(self)
-
-    def log_message(self, format, *args):
-        if self.server.sim.verbose:
-            http.server.BaseHTTPRequestHandler.log_message(
-                self, format, *args)
+        TlsHandler.setup(self)
 
     def do_GET(self):
         self._dispatch("GET")
@@ -607,23 +456,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._dispatch("DELETE")
 
-    def _read_body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _send(self, status, body, content_type):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        # Headers and body in one write (what end_headers() + wfile.write()
-        # would do in two): with Nagle's algorithm and the client's delayed
-        # ACK, two writes cost ~40 ms per response.
-        self._headers_buffer.append(b"\r\n")
-        self._headers_buffer.append(body)
-        self.flush_headers()
-
     def _send_fault(self, status, reason, detail):
-        self._send(status, fault_xml(reason, detail), XML_CONTENT_TYPE)
+        self.send_answer(status, fault_xml(reason, detail), XML_CONTENT_TYPE)
 
     def _dispatch(self, method):
         try:
@@ -648,32 +482,32 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = parts.path
         query = {k: v[-1] for k, v in parse_qs(
             parts.query, keep_blank_values=True).items()}
-        body = self._read_body()
+        body = self.read_body()
         if sim.dead:
             raise _Dropped()
         if path == SSO_TOKEN_PATH:
             sim._count_sso()
             if method != "POST":
-                self._send(405, json.dumps({
+                self.send_answer(405, json.dumps({
                     "error_code": "invalid_request",
                     "error": "Method not allowed"}).encode(),
                     JSON_CONTENT_TYPE)
                 return
             status, data = sim.sso_token(_form(body))
-            self._send(status, json.dumps(data).encode(), JSON_CONTENT_TYPE)
+            self.send_answer(status, json.dumps(data).encode(), JSON_CONTENT_TYPE)
         elif path == SSO_LOGOUT_PATH:
             sim._count_sso()
             params = dict(query)
             params.update(_form(body))
             status, data = sim.sso_logout(params)
-            self._send(status, json.dumps(data).encode(), JSON_CONTENT_TYPE)
+            self.send_answer(status, json.dumps(data).encode(), JSON_CONTENT_TYPE)
         elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             status, payload = sim.handle_api(
                 method, path, query, body, self.headers)
             content_type = XML_CONTENT_TYPE
             if isinstance(payload, tuple):
                 content_type, payload = payload
-            self._send(status, payload, content_type)
+            self.send_answer(status, payload, content_type)
         else:
             self._send_fault(404, "Not Found",
                              "The resource '%s' doesn't exist." % path)
@@ -689,7 +523,7 @@ def _form(body):
 # Simulator
 
 
-class OvirtSimulator:
+class OvirtSimulator(Served):
     """A local oVirt Engine (API v4) the real ``ovirtsdk4`` can talk to.
 
     :param delay: seconds every API request (not SSO) waits before it is
@@ -700,6 +534,11 @@ class OvirtSimulator:
     :param host, port: where to listen (port 0: a free port).
     :param verbose: log every request to stderr.
     """
+
+    thread_name = "ovirtsim"
+    server_class = _Server
+    handler_class = _Handler
+    alpn = ("http/1.1",)
 
     def __init__(self, delay=0.0, page_cap=100, username="admin@internal",
                  password="secret", host="127.0.0.1", port=0, verbose=False):
@@ -752,10 +591,6 @@ class OvirtSimulator:
         self.connections_opened = 0
         self._mac_counter = 0
         self._sample_counter = 0
-        self._server = None
-        self._thread = None
-        self._tmpdir = None
-        self.ca_file = None
         self.url = None
         #: id -> SimDataCenter / SimNetwork / SimVnicProfile.
         self.data_centers = {}
@@ -1382,26 +1217,8 @@ class OvirtSimulator:
         if failure is not None:
             status, reason, detail = failure
             raise SimError(status, reason, detail)
-        try:
-            parser = etree.XMLParser(resolve_entities=False, no_network=True)
-            root = etree.fromstring(body, parser)
-        except etree.XMLSyntaxError as e:
-            raise SimError(400, "Bad Request",
-                           "Failed to parse the request body: %s" % e) from None
-        if root.tag != "vm":
-            raise SimError(400, "Bad Request",
-                           "Expected a 'vm' element, got '%s'." % root.tag)
-        properties = None
-        cps = root.find("custom_properties")
-        if cps is not None:
-            properties = {}
-            for cp in cps.findall("custom_property"):
-                name = (cp.findtext("name") or "").strip()
-                if not name:
-                    raise SimError(
-                        400, "Operation Failed",
-                        "[Cannot edit VM. Custom property without a name.]")
-                properties[name] = cp.findtext("value") or ""
+        root = _parse_body(body, "vm")
+        properties = _custom_properties(root, "edit VM")
         self.apply_update(vm, properties, _flag(query, "next_run"))
         with self.lock:
             return _to_bytes(_vm_element(None, vm))
@@ -1409,48 +1226,9 @@ class OvirtSimulator:
     # -- lifecycle ---------------------------------------------------------
 
     def start(self):
-        """Generate TLS material, listen and serve in a background thread."""
-        if self._server is not None:
-            raise RuntimeError("simulator already started")
-        self._tmpdir = tempfile.mkdtemp(prefix="ovirtsim-")
-        try:
-            ca_file, cert_file, key_file = generate_tls_files(self._tmpdir)
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(cert_file, key_file)
-            ctx.set_alpn_protocols(["http/1.1"])
-            self._server = _Server((self.host, self.port), self, ctx)
-        except BaseException:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            self._tmpdir = None
-            raise
-        self.ca_file = ca_file
-        self.port = self._server.server_address[1]
+        Served.start(self)
         self.url = "https://%s:%d%s" % (self.host, self.port, API_PREFIX)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-            name="ovirtsim", daemon=True)
-        self._thread.start()
         return self
-
-    def stop(self):
-        """Stop serving, drop open connections, remove the TLS files."""
-        self.stopped.set()
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.close_open_sockets()
-            server.server_close()
-            self._thread.join(5)
-            self._thread = None
-        if self._tmpdir is not None:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            self._tmpdir = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def _flag(query, name):

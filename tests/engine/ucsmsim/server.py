@@ -33,20 +33,14 @@ method received (``methods``), whether an ``aaaLogin`` ever arrived
 (``login_seen``, even with a wrong password) and the live sessions.
 """
 
-import http.server
 import secrets
-import shutil
-import socketserver
-import ssl
-import sys
-import tempfile
 import threading
 import time
 from collections import namedtuple
 
 from lxml import etree
 
-from tests.engine.ovirtsim.server import generate_tls_files
+from tests.engine.https_server import Served, TlsHandler
 
 #: vlans: [(vlan name, VLAN id, native?)]; clients: [client name]
 SimProfile = namedtuple("SimProfile", "name max_ports vlans clients")
@@ -98,8 +92,53 @@ def profile_element(profile, hierarchical):
     return elem
 
 
-class UcsmSimulator(object):
+def _method(body):
+    """The method name of a request body, None if it is not XML."""
+    try:
+        return etree.fromstring(body, _PARSER).tag
+    except etree.XMLSyntaxError:
+        return None
+
+
+class _Handler(TlsHandler):
+    # UCS Manager closes the connection after each answer; ucsmsdk opens a
+    # new one per request anyway.
+    protocol_version = "HTTP/1.0"
+    server_version = "ucsmsim/1.0"
+
+    def do_GET(self):
+        self.send_answer(405, b"method not allowed\n", "text/plain")
+
+    def do_POST(self):
+        sim = self.server.sim
+        body = self.read_body()
+        if self.path.split("?")[0] != "/nuova":
+            self.send_answer(404, b"not found\n", "text/plain")
+            return
+        if sim.hang is True or (sim.hang and _method(body) in sim.hang):
+            sim.handle(body)  # recorded, never answered
+            sim.stopped.wait()
+            return
+        if sim.delay:
+            sim.stopped.wait(sim.delay)
+        if sim.responder is not None:
+            tag = _method(body)
+            override = sim.responder(tag, body)
+            if override is not None:
+                with sim.lock:
+                    sim.methods.append(tag)
+                    sim.login_seen = sim.login_seen or tag == "aaaLogin"
+                if override != "drop":
+                    self.send_answer(override[0], override[1], "text/xml")
+                return
+        self.send_answer(200, sim.handle(body), "text/xml")
+
+
+class UcsmSimulator(Served):
     """A UCS Manager the real ``ucsmsdk`` can log in to and query (read-only)."""
+
+    thread_name = "ucsmsim"
+    handler_class = _Handler
 
     def __init__(self, username="admin", password="secret", profiles=(), delay=0.0,
                  version="4.2(3d)", version_in_login=True, name="ucs-sim", host="127.0.0.1"):
@@ -120,11 +159,8 @@ class UcsmSimulator(object):
         self.login_seen = False
         self.sessions = set()
         self.logouts = 0
-        self.ca_file = None
-        self._server = None
-        self._thread = None
-        self._tmpdir = None
-        self._stopping = threading.Event()
+        #: Set by stop(): releases hanging and delayed requests.
+        self.stopped = threading.Event()
 
     # -- the XML API -------------------------------------------------------
 
@@ -242,121 +278,3 @@ class UcsmSimulator(object):
     def address(self):
         """HOST:PORT as --ucsm takes it."""
         return "%s:%d" % (self.host, self.port)
-
-    def start(self):
-        """Generate TLS material, listen and serve in a background thread."""
-        self._tmpdir = tempfile.mkdtemp(prefix="ucsmsim-")
-        try:
-            ca_file, cert_file, key_file = generate_tls_files(self._tmpdir)
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(cert_file, key_file)
-            self._server = _Server((self.host, self.port), self, ctx)
-        except BaseException:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            raise
-        self.ca_file = ca_file
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
-                                        name="ucsmsim", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        """Stop serving, release hanging requests, remove the TLS files."""
-        self._stopping.set()
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-            self._thread.join(5)
-        if self._tmpdir:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            self._tmpdir = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
-def _method(body):
-    """The method name of a request body, None if it is not XML."""
-    try:
-        return etree.fromstring(body, _PARSER).tag
-    except etree.XMLSyntaxError:
-        return None
-
-
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
-    def __init__(self, address, sim, ssl_context):
-        self.sim = sim
-        self.ssl_context = ssl_context
-        http.server.HTTPServer.__init__(self, address, _Handler)
-
-    def get_request(self):
-        sock, addr = self.socket.accept()
-        return self.ssl_context.wrap_socket(sock, server_side=True,
-                                            do_handshake_on_connect=False), addr
-
-    def handle_error(self, request, client_address):
-        # Clients refusing the certificate and dropped connections are OSErrors.
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        http.server.HTTPServer.handle_error(self, request, client_address)
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    # UCS Manager closes the connection after each answer; ucsmsdk opens a
-    # new one per request anyway.
-    protocol_version = "HTTP/1.0"
-    server_version = "ucsmsim/1.0"
-    sys_version = ""
-
-    def setup(self):
-        self.request.settimeout(30)
-        self.request.do_handshake()
-        http.server.BaseHTTPRequestHandler.setup(self)
-
-    def log_message(self, format, *args):
-        pass
-
-    def do_GET(self):
-        self._send(405, b"method not allowed\n", "text/plain")
-
-    def do_POST(self):
-        sim = self.server.sim
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        if self.path.split("?")[0] != "/nuova":
-            self._send(404, b"not found\n", "text/plain")
-            return
-        if sim.hang is True or (sim.hang and _method(body) in sim.hang):
-            sim.handle(body)  # recorded, never answered
-            sim._stopping.wait()
-            return
-        if sim.delay:
-            sim._stopping.wait(sim.delay)
-        if sim.responder is not None:
-            tag = _method(body)
-            override = sim.responder(tag, body)
-            if override is not None:
-                with sim.lock:
-                    sim.methods.append(tag)
-                    sim.login_seen = sim.login_seen or tag == "aaaLogin"
-                if override != "drop":
-                    self._send(override[0], override[1], "text/xml")
-                return
-        self._send(200, sim.handle(body), "text/xml")
-
-    def _send(self, status, body, content_type):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
