@@ -1226,6 +1226,7 @@ class OvirtSimulator(Served):
     # -- lifecycle ---------------------------------------------------------
 
     def start(self):
+        """Serve (see :meth:`Served.start`); :attr:`url` is then the API's URL."""
         Served.start(self)
         self.url = "https://%s:%d%s" % (self.host, self.port, API_PREFIX)
         return self
