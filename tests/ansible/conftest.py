@@ -1,38 +1,15 @@
-"""The Ansible tests run in the real-libvirtd tier (marker libvirtd): each
-vmfex-direct-pool run is a new process, so only a real daemon keeps the
-network between runs, which idempotence needs."""
-import os
-
+"""The Ansible tests run in the real-libvirtd tier (marker libvirtd), on its
+daemon (tests/libvirtd/fixtures.py): each vmfex-direct-pool run is a new
+process, so only a real daemon keeps the network between runs, which
+idempotence needs."""
 import pytest
 
-from tests.ansible.hosts import Host, clean
-from tests.libvirtd.daemon import PrivateLibvirtd, skip_reason
-from tests.paths import ROOT
+from tests.ansible.hosts import Host
+from tests.libvirtd import fixtures
 
-VNICS = 3
-CACHE_DIR = os.path.join(ROOT, "build", "libvirtd-cache")
-
-
-@pytest.fixture(scope="session")
-def libvirtd():
-    """A private libvirtd with VNICS veths (vmfex0..) for this directory's tests."""
-    reason = skip_reason()
-    if reason:
-        pytest.skip(reason)
-    with PrivateLibvirtd(vnics=VNICS, cache_dir=CACHE_DIR) as daemon:
-        yield daemon
-
-
-@pytest.fixture
-def conn(libvirtd):
-    """A connection to the daemon; every domain and network is gone afterwards."""
-    import libvirt
-    connection = libvirt.open(libvirtd.uri)
-    try:
-        yield connection
-    finally:
-        connection.close()
-        clean(libvirtd.uri)
+# The tier's fixtures, shared with the other directory (one daemon).
+libvirtd = fixtures.libvirtd
+conn = fixtures.conn
 
 
 @pytest.fixture

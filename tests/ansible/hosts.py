@@ -11,6 +11,7 @@ import tempfile
 from typing import Dict, List, Optional
 
 from tests.paths import ROOT
+from tests.sysfs_helpers import ZERO, add_pci_nic
 
 ANSIBLE_DIR = os.path.join(ROOT, "packaging", "ansible")
 PLAYBOOK = os.path.join(ANSIBLE_DIR, "vmfex-hosts.yml")
@@ -20,7 +21,6 @@ BIN = os.path.dirname(sys.executable)
 # compatibility run: VMFEX_ANSIBLE_PLAYBOOK=/path/to/ansible-playbook.
 ANSIBLE_PLAYBOOK = os.environ.get("VMFEX_ANSIBLE_PLAYBOOK",
                                   os.path.join(BIN, "ansible-playbook"))
-ZERO_MAC = "00:00:00:00:00:00"
 
 # The RPM puts vmfex-direct-pool on PATH as a launcher of the package's code;
 # this one launches the checkout's code, and gives `define` a sysfs tree the
@@ -32,24 +32,6 @@ PYTHONPATH={root} exec {python} -m {module} "$@"
 
 
 POOL_MODULE = "vdsm_hook_vmfex.pool"  # what /usr/sbin/vmfex-direct-pool runs
-
-
-def add_vnic(sysfs: str, name: str, index: int, mac: str = ZERO_MAC,
-             driver: str = "enic") -> None:
-    """A PCI NIC in a fake sysfs laid out as the kernel's (class/net/NAME a
-    relative link to the device's net dir, `device` and `driver` links)."""
-    pci = "0000:0b:00.%d" % index
-    device = os.path.join(sysfs, "devices", "pci0000:00", "0000:00:03.0", pci)
-    netdir = os.path.join(device, "net", name)
-    os.makedirs(netdir)
-    with open(os.path.join(netdir, "address"), "w") as out:
-        out.write(mac + "\n")
-    os.symlink("../../../" + pci, os.path.join(netdir, "device"))
-    os.makedirs(os.path.join(sysfs, "bus", "pci", "drivers", driver), exist_ok=True)
-    os.symlink("../../../../bus/pci/drivers/" + driver, os.path.join(device, "driver"))
-    classdir = os.path.join(sysfs, "class", "net")
-    os.makedirs(classdir, exist_ok=True)
-    os.symlink(os.path.relpath(netdir, classdir), os.path.join(classdir, name))
 
 
 class Host(object):
@@ -95,7 +77,7 @@ class Host(object):
     def add_vnics(self, names: List[str]) -> None:
         """Free VM-FEX vNICs (zero MAC, enic) that detection finds."""
         for name in names:
-            add_vnic(self.sysfs, name, self.vnics)
+            add_pci_nic(self.sysfs, name, "0000:0b:00.%d" % self.vnics, ZERO, "enic")
             self.vnics += 1
 
     def inventory(self, host_vars: Optional[Dict[str, object]] = None,
@@ -145,48 +127,3 @@ class Run(object):
     def __repr__(self) -> str:
         return "Run(rc=%d)\n--- stdout\n%s\n--- stderr\n%s" % (self.rc, self.stdout, self.stderr)
 
-
-# A paused TCG guest whose NIC sits on the pool without a port profile: it
-# starts on a veth and holds one pool device, as a VM-FEX NIC does.
-SMALL_DOMAIN = """<domain type="qemu">
-  <name>{name}</name>
-  <memory unit="MiB">64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch="x86_64" machine="q35">hvm</type></os>
-  <devices>
-    <interface type="network">
-      <mac address="{mac}"/>
-      <source network="{network}"/>
-      <model type="virtio"/>
-    </interface>
-    <memballoon model="none"/>
-  </devices>
-</domain>
-"""
-
-
-def start_vm_on_pool(conn, name: str, mac: str, network: str = "direct-pool"):
-    """Define and start (paused) a domain holding one device of `network`."""
-    import libvirt
-    dom = conn.defineXML(SMALL_DOMAIN.format(name=name, mac=mac, network=network))
-    dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
-    return dom
-
-
-def clean(uri: str) -> None:
-    """Stop and undefine every domain and network on the daemon at `uri`."""
-    import libvirt
-    conn = libvirt.open(uri)
-    try:
-        for dom in conn.listAllDomains():
-            if dom.isActive():
-                dom.destroy()
-            if dom.isPersistent():
-                dom.undefine()
-        for net in conn.listAllNetworks():
-            if net.isActive():
-                net.destroy()
-            if net.isPersistent():
-                net.undefine()
-    finally:
-        conn.close()

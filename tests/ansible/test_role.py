@@ -11,7 +11,8 @@ import libvirt
 import pytest
 from lxml import etree
 
-from tests.ansible.hosts import PLAYBOOK, ROLE, ROOT, start_vm_on_pool
+from tests.ansible.hosts import PLAYBOOK, ROLE, ROOT
+from tests.libvirtd.helpers import small_domain, start_paused
 
 pytestmark = pytest.mark.libvirtd
 
@@ -150,7 +151,7 @@ def test_bad_device_name_is_reported_in_one_line(host, conn):
 def test_pool_in_use_is_not_redefined_and_the_refusal_reported(host, conn):
     host.add_vnics(VNICS)
     assert host.ansible_playbook(PLAYBOOK, host.inventory()).rc == 0
-    start_vm_on_pool(conn, "vm1", "00:1a:4a:16:00:01")
+    start_paused(conn, small_domain("vm1", ["00:1a:4a:16:00:01"]))  # holds one pool device
     run = host.ansible_playbook(PLAYBOOK, host.inventory({"vmfex_devices": ["vmfex0"]}))
     assert run.rc == 0, run  # the pool still serves VMs: reported, not failed
     assert network_state(conn) == (True, True, True, VNICS)

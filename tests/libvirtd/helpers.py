@@ -199,20 +199,3 @@ def start_paused(conn, xml: str):
 def interfaces(xml: str) -> List[etree._Element]:
     return etree.fromstring(xml.encode()).findall("devices/interface")
 
-
-def clean(uri: str) -> None:
-    """Stop and undefine every domain and network on the daemon."""
-    conn = libvirt.open(uri)
-    try:
-        for dom in conn.listAllDomains():
-            if dom.isActive():
-                dom.destroy()
-            if dom.isPersistent():
-                dom.undefine()
-        for net in conn.listAllNetworks():
-            if net.isActive():
-                net.destroy()
-            if net.isPersistent():
-                net.undefine()
-    finally:
-        conn.close()

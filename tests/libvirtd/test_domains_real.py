@@ -43,6 +43,18 @@ def assert_on_pool(nic, profile: str) -> None:
         assert nic.find(dropped) is None, dropped
 
 
+def refused_start(host, conn, name: str, rewrite=lambda xml: xml):
+    """The hook's output for a one-NIC domain `name` (its NIC mapped to
+    profile Web), defined after `rewrite` and started, which must fail:
+    (the domain, libvirt's message)."""
+    run = host.hook("before_vm_start", rich_domain(name, 1), vmfex_map({mac(0): "Web"}))
+    assert run.code == 0, run.stderr
+    dom = conn.defineXML(rewrite(run.xml))
+    with pytest.raises(libvirt.libvirtError) as err:
+        dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
+    return dom, err.value.get_error_message()
+
+
 def test_the_vdsm_sample_rewritten_is_accepted_by_the_qemu_driver(host, conn):
     run = host.hook("before_vm_start", tcg_sample(), vmfex_map(SAMPLE_MAP))
     assert run.code == 0, run.stderr
@@ -115,12 +127,8 @@ def test_starting_a_rewritten_nic_reaches_the_port_profile_association(host, con
     """On a veth libvirt gets as far as sending the 802.1Qbh association, which
     needs a Cisco enic vNIC: the XML passed every schema and driver check."""
     host.define_pool()
-    run = host.hook("before_vm_start", rich_domain("qbh", 1), vmfex_map({mac(0): "Web"}))
-    assert run.code == 0, run.stderr
-    dom = conn.defineXML(run.xml)
-    with pytest.raises(libvirt.libvirtError) as err:
-        dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
-    assert PORT_PROFILE_FAILED in err.value.get_error_message()
+    dom, message = refused_start(host, conn, "qbh")
+    assert PORT_PROFILE_FAILED in message
     assert dom.isActive() == 0
     # the failed start gave its pool device back
     assert "connections" not in conn.networkLookupByName(NETWORK).XMLDesc(0)
@@ -154,12 +162,7 @@ def test_libvirt_refuses_a_start_the_pool_cannot_serve(host, conn, libvirtd,
     if pool_state == "full":
         for i in range(len(libvirtd.vnic_names)):
             start_paused(conn, small_domain("user%d" % i, [mac(100 + i)]))
-    run = host.hook("before_vm_start", rich_domain("late", 1), vmfex_map({mac(0): "Web"}))
-    assert run.code == 0, run.stderr
-    dom = conn.defineXML(run.xml)
-    with pytest.raises(libvirt.libvirtError) as err:
-        dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
-    assert message in err.value.get_error_message()
+    assert message in refused_start(host, conn, "late")[1]
 
 
 def without_association(xml: str, mtu: str) -> str:
@@ -193,12 +196,8 @@ def test_an_mtu_above_the_vnics_stops_the_start(host, conn):
     """libvirt sets <mtu> on the macvtap, which cannot exceed its vNIC's MTU
     (1500 here): a kept MTU larger than the VM-FEX vNIC's fails the start."""
     host.define_pool()
-    run = host.hook("before_vm_start", rich_domain("jumbo", 1), vmfex_map({mac(0): "Web"}))
-    assert run.code == 0, run.stderr
-    dom = conn.defineXML(without_association(run.xml, "9000"))
-    with pytest.raises(libvirt.libvirtError) as err:
-        dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
-    assert "Cannot set interface MTU on 'macvtap" in err.value.get_error_message()
+    _, message = refused_start(host, conn, "jumbo", lambda xml: without_association(xml, "9000"))
+    assert "Cannot set interface MTU on 'macvtap" in message
 
 
 VNIC_SAMPLE = "vdsm-domain-vnic-profiles.xml"

@@ -2,14 +2,7 @@
 from the live network XML a real libvirtd keeps for running domains."""
 import pytest
 
-from tests.libvirtd.helpers import (
-    NETWORK,
-    mac,
-    small_domain,
-    start_paused,
-    tcg_sample,
-    vmfex_map,
-)
+from tests.libvirtd.helpers import NETWORK, mac, small_domain, start_paused, tcg_sample, vmfex_map
 
 pytestmark = pytest.mark.libvirtd
 
