@@ -214,14 +214,20 @@ def host_deploy(action: str, post_tasks: str) -> subprocess.CompletedProcess:
                           universal_newlines=True, timeout=60)
 
 
+def engine_files(tmp: str, post_tasks_text: str) -> "tuple":
+    """The engine's playbook and its post-tasks file (`post_tasks_text`) in
+    `tmp`: (playbook path, post-tasks path)."""
+    paths = (os.path.join(tmp, "ovirt-host-deploy.yml"),
+             os.path.join(tmp, "ovirt-host-deploy-post-tasks.yml"))
+    for path, text in zip(paths, (ENGINE_PLAYBOOK, post_tasks_text)):
+        with open(path, "w") as out:
+            out.write(text)
+    return paths
+
+
 def test_engine_host_deploy_runs_the_role_once_enabled(host, conn):
     host.add_vnics(VNICS)
-    engine_playbook = os.path.join(host.tmp, "ovirt-host-deploy.yml")
-    with open(engine_playbook, "w") as out:
-        out.write(ENGINE_PLAYBOOK)
-    post_tasks = os.path.join(host.tmp, "ovirt-host-deploy-post-tasks.yml")
-    with open(post_tasks, "w") as out:
-        out.write(ADMIN_TASKS)
+    engine_playbook, post_tasks = engine_files(host.tmp, ADMIN_TASKS)
     mark = os.path.join(host.tmp, "mark")
     extra = ["-e", json.dumps({"host_deploy_post_tasks": post_tasks, "mark_file": mark})]
 
@@ -259,12 +265,8 @@ def test_shipped_files_pass_ansible_lint():
 
 
 def test_engine_host_deploy_takes_per_host_values_from_a_task_above_the_block(host, conn):
-    engine_playbook = os.path.join(host.tmp, "ovirt-host-deploy.yml")
-    with open(engine_playbook, "w") as out:
-        out.write(ENGINE_PLAYBOOK)
-    post_tasks = os.path.join(host.tmp, "ovirt-host-deploy-post-tasks.yml")
-    with open(post_tasks, "w") as out:
-        out.write("- name: VM-FEX is optional on this host\n"
+    engine_playbook, post_tasks = engine_files(
+        host.tmp, "- name: VM-FEX is optional on this host\n"
                   "  ansible.builtin.set_fact:\n"
                   "    vmfex_optional: \"{{ inventory_hostname is match('local') }}\"\n")
     assert host_deploy("enable", post_tasks).returncode == 0
