@@ -35,7 +35,8 @@ def check(options: engine_client.Options, out: TextIO, ucsm_options=None) -> int
     if ucsm_options is not None:
         from engine_tools import ucsm_checks
 
-        problems += ucsm_checks.check_lines(vms, ucsm.read_profiles(ucsm_options, sys.stderr))
+        problems += ucsm_checks.check_lines(
+            vms, ucsm.read_profiles(ucsm_options, sys.stderr), networking)
     for problem in problems:
         out.write(problem + "\n")
     mapped = sum(1 for vm in vms.values() if vmfex_value(vm) is not None)

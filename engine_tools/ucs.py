@@ -52,7 +52,7 @@ def _engine_users(args: argparse.Namespace) -> Optional[Dict[str, int]]:
     from engine_tools import engine_client
     from engine_tools.ucsm_checks import nic_users
 
-    return nic_users(engine_client.read_all_vms(connection_options(args)))
+    return nic_users(*engine_client.read_both_models(connection_options(args)))
 
 
 def run_profiles(args: argparse.Namespace) -> int:

@@ -3,11 +3,13 @@
 They collect the port profile names a run writes or relies on, with where
 each comes from, and hand them to ucsm.check_profile_names.
 """
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from engine_tools.csv_rows import Problem, Row
+from engine_tools.inventory import profile_nics
 from engine_tools.plan import Plan, VmState, current_map
 from engine_tools.ucsm import PortProfile, check_profile_names, overused_profiles
+from engine_tools.vnic_profiles import Networking
 
 
 def assign_problems(rows: List[Row], plan: Plan, profiles: List[PortProfile]
@@ -33,19 +35,27 @@ def assign_problems(rows: List[Row], plan: Plan, profiles: List[PortProfile]
             check_profile_names(wanted, (p.name for p in profiles))]
 
 
-def nic_users(vms: Dict[str, VmState]) -> Dict[str, int]:
-    """{port profile: number of oVirt NICs mapped to it} from the VMs' maps."""
+def nic_users(vms: Dict[str, VmState], networking: Optional[Networking] = None
+              ) -> Dict[str, int]:
+    """{port profile: number of oVirt NICs using it}, both models: each VM
+    map entry, and each NIC whose vNIC profile carries vmfex and whose MAC
+    is not in its VM's map (a NIC both models name counts once, under the
+    map's profile: the hook refuses the NIC when the two disagree)."""
     users = {}
     for vm in vms.values():
         mapping = current_map(vm)[1] or {}
         for profile in mapping.values():
             users[profile] = users.get(profile, 0) + 1
+        for nic, _, ucs, _ in profile_nics(vm, networking):
+            if ucs is not None and nic.mac not in mapping:
+                users[ucs] = users.get(ucs, 0) + 1
     return users
 
 
-def check_lines(vms: Dict[str, VmState], profiles: List[PortProfile]) -> List[str]:
+def check_lines(vms: Dict[str, VmState], profiles: List[PortProfile],
+                networking: Optional[Networking] = None) -> List[str]:
     """`check --ucsm`: each mapped NIC naming an unknown profile, then each
-    profile whose users exceed its maxPorts."""
+    profile whose users (NICs of both models) exceed its maxPorts."""
     wanted = {}
     for name in sorted(vms):
         mapping = current_map(vms[name])[1] or {}
@@ -53,4 +63,4 @@ def check_lines(vms: Dict[str, VmState], profiles: List[PortProfile]) -> List[st
             wanted.setdefault(mapping[mac], []).append("VM %r MAC %s" % (name, mac))
     lines = ["%s: %s" % (where, message) for where, message in
              check_profile_names(wanted, (p.name for p in profiles))]
-    return lines + overused_profiles(profiles, nic_users(vms))
+    return lines + overused_profiles(profiles, nic_users(vms, networking))

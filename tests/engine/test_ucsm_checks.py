@@ -92,3 +92,25 @@ def test_check_without_ucsm_unchanged(sim, conn):
     code, out, err = run_engine(["check"] + conn, prelude=WITHOUT_UCSMSDK)
     assert code == 0, out + err
     assert "0 problem(s)" in out
+
+
+def test_max_ports_counts_nics_of_both_models(sim, conn, ucsm_sim, ucsm_conn):
+    # Profile1 allows 1 port: one NIC through a VM map, one through its vNIC profile
+    carrier = sim.add_vnic_profile("vmfex-Profile1", "ovirtmgmt", {"vmfex": "Profile1"}, None)
+    sim.add_vm("app01", custom_properties={"vmfex": "{'00:1a:4a:16:05:01': 'Profile1'}"},
+               nics=[("nic1", "00:1a:4a:16:05:01")])
+    sim.add_vm("app02", nics=[("nic1", "00:1a:4a:16:06:01", carrier)])
+    # a NIC both models name with the same profile counts once
+    sim.add_vm("app03", custom_properties={"vmfex": "{'00:1a:4a:16:07:01': 'Profile2'}"},
+               nics=[("nic1", "00:1a:4a:16:07:01",
+                      sim.add_vnic_profile("vmfex-Profile2", "ovirtmgmt",
+                                           {"vmfex": "Profile2"}, None))])
+    sim.vms["web03"].custom_properties = {}
+    code, out, err = run_engine(["check"] + conn + ucsm_conn)
+    assert code == 1, err
+    assert ("port profile 'Profile1': 2 oVirt NICs use it, UCS Manager allows 1 "
+            "(maxPorts)") in out
+    code, out, err = run_engine(["ucs", "profiles"] + ucsm_conn + conn)
+    assert code == 0, err
+    counts = {line.split()[0]: line.split()[2] for line in out.splitlines()[1:4]}
+    assert counts == {"Profile1": "2", "Profile2": "1", "db-net": "0"}
