@@ -16,7 +16,9 @@ examples:
   vmfex-engine ucs profiles --config production --json   # UCSM and engine keys
 
 With engine options (--engine-url or an engine_url in the --config section)
-the NICS column counts the oVirt NICs whose vmfex map names each profile.
+the NICS column counts the oVirt NICs using each profile, both models: VM
+map entries and NICs whose vNIC profile carries vmfex (a NIC both name
+counts once).
 exit codes: 0 ok, 1 failure, 2 usage
 """
 
