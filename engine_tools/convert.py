@@ -6,10 +6,12 @@ from typing import List, Optional, TextIO
 from engine_tools import engine_client, ucsm
 from engine_tools.convert_plan import ConvertPlan, plan_convert
 from engine_tools.options import CONNECTION_HELP, add_connection_arguments, connection_options
-from engine_tools.profiles import DESCRIPTION
+from engine_tools.profiles import DESCRIPTION, report_profiles, report_stop, verify_profiles
 from engine_tools.progress import Progress
+from engine_tools.results import Write, classify, nic_now, settle, to_verify
 from engine_tools.vnic_profiles import Networking, NewProfile, network_label
 from vdsm_hook_vmfex.common.cli import add_command
+from vdsm_hook_vmfex.common.errors import VmfexError
 from vdsm_hook_vmfex.common.vmfex_map import format_vmfex_map
 
 EPILOG = """\
@@ -134,70 +136,89 @@ def print_plan(plan: ConvertPlan, networking: Networking, out: TextIO) -> None:
 
 def _apply(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
            err: TextIO) -> int:
-    added, failed_profiles = engine_client.add_profiles(
-        connection, plan.new_profiles, DESCRIPTION)
-    for item in plan.new_profiles:
-        if item in added:
-            out.write("added vNIC profile %r on %s: vmfex=%s, no network filter\n"
-                      % (item.name, network_label(networking, item.network_id), item.ucs))
-        else:
-            err.write("error: vNIC profile %r not added: %s\n"
-                      % (item.name, failed_profiles[item]))
-    ids = {item: profile.id for item, profile in added.items()}
-    nics = []
+    """Write in order (profiles, NICs, maps), read everything written back,
+    report what became of each write (results.settle) and the summary."""
+    progress = Progress(len(plan.new_profiles) + len(plan.nic_changes) + len(plan.vm_changes),
+                        "converting", err)
+    nic_outcomes, vm_outcomes = {}, {}
     blocked = set()  # VMs with a NIC that cannot or did not change
-    for change in plan.nic_changes:
-        target = ids.get(change.target) if isinstance(change.target, NewProfile) \
-            else change.target
-        if target is None:
-            blocked.add(change.vm.name)
-        else:
-            nics.append((change, target))
-    progress = Progress(len(nics) + len(plan.vm_changes), "converting", err)
-    by_key = {(c.vm.id, c.nic.id, target): c for c, target in nics}
-
-    def nic_done(key, error) -> None:
-        progress.step()
-        if error is None:
-            change = by_key[key]
-            progress.print_line(out, "%s: NIC %s (MAC %s) now on vNIC profile %r%s\n" % (
-                change.vm.name, change.nic.name, change.nic.mac,
-                _target_name(change, networking),
-                ", changed live" if change.vm.status == "up" else ""))
-
     try:
-        failed_nics = engine_client.change_nic_profiles(connection, list(by_key), nic_done)
-        for key, fault in sorted(failed_nics.items()):
-            change = by_key[key]
-            blocked.add(change.vm.name)
-            err.write("error: VM %s NIC %s (MAC %s) not changed: %s\n"
-                      % (change.vm.name, change.nic.name, change.nic.mac, fault))
-        vm_changes = [c for c in plan.vm_changes if c.vm.name not in blocked]
-
-        def vm_done(change, outcome) -> None:
-            progress.step()
-            if outcome.state == "ok":
-                progress.print_line(out, "%s: map now %s%s\n" % (
-                    change.vm.name, _map_text(change.new_map),
-                    " at next start" if change.next_run else ""))
-
-        outcomes, stopped = engine_client.apply_changes(connection, vm_changes, vm_done)
+        profile_outcomes, added, stopped = engine_client.add_profiles(
+            connection, plan.new_profiles, DESCRIPTION, lambda *_: progress.step())
+        ids = {item: profile.id for item, profile in added.items()}
+        sends = {}
+        for change in plan.nic_changes:
+            target = ids.get(change.target) if isinstance(change.target, NewProfile) \
+                else change.target
+            if target is None:
+                blocked.add(change.vm.name)
+            else:
+                sends[(change.vm.id, change.nic.id, target)] = change
+        if stopped is None:
+            sent, stopped = engine_client.change_nic_profiles(
+                connection, list(sends), lambda *_: progress.step())
+            for key, outcome in sent.items():
+                change = sends[key]
+                nic_outcomes[(change.vm.name, change.nic.id)] = outcome
+                if outcome.state != "ok":
+                    blocked.add(change.vm.name)
+        if stopped is None:
+            vm_outcomes, stopped = engine_client.apply_changes(
+                connection, [c for c in plan.vm_changes if c.vm.name not in blocked],
+                lambda *_: progress.step())
     finally:
         progress.close()
-    failed_vms = {name: outcome.text for name, outcome in outcomes.items()
-                  if outcome.state != "ok"}
-    for change in vm_changes:
-        if change.vm.name not in outcomes:
-            failed_vms[change.vm.name] = "not attempted: %s" % stopped
-    for name in sorted(failed_vms):
-        err.write("error: VM %s map not updated: %s\n" % (name, failed_vms[name]))
+    targets = {(c.vm.name, c.nic.id): target for (_, _, target), c in sends.items()}
+    nic_writes = [Write((c.vm.name, c.nic.id), c, targets.get((c.vm.name, c.nic.id)),
+                        c.nic.profile_id) for c in plan.nic_changes]
+    profiles, nics, maps, readback_error = _verify(
+        connection, plan, profile_outcomes, nic_writes, nic_outcomes, vm_outcomes, stopped)
+    report_profiles(profiles, lambda item: network_label(networking, item.network_id),
+                    out, err)
+    for change in sorted(nics.changed, key=lambda c: (c.vm.name, c.nic.name)):
+        out.write("%s: NIC %s (MAC %s) now on vNIC profile %r%s\n" % (
+            change.vm.name, change.nic.name, change.nic.mac, _target_name(change, networking),
+            ", changed live" if change.vm.status == "up" else ""))
+    for change in sorted(maps.changed, key=lambda c: c.vm.name):
+        out.write("%s: map now %s%s\n" % (change.vm.name, _map_text(change.new_map),
+                                           " at next start" if change.next_run else ""))
+    out.flush()
+    by_key = {w.key: w.item for w in nic_writes}
+    for key in sorted(nics.failed):
+        change = by_key[key]
+        err.write("error: VM %s NIC %s (MAC %s): %s\n" % (
+            change.vm.name, change.nic.name, change.nic.mac, nics.failed[key]))
+    for name in sorted(maps.failed):
+        err.write("error: VM %s map: %s\n" % (name, maps.failed[name]))
     for name in sorted(blocked):
         err.write("VM %s: map left as it was (a NIC did not change); re-run convert\n"
                   % name)
+    failed = len(profiles.failed) + len(nics.failed) + len(maps.failed)
+    not_attempted = sum(len(r.not_attempted) for r in (profiles, nics, maps))
+    report_stop(stopped, not_attempted, readback_error, err)
     out.write("summary: %d vNIC profiles added, %d NICs changed, %d VM maps changed, "
-              "%d failed, %d VMs skipped\n" % (
-                  len(added), len(by_key) - len(failed_nics),
-                  len(vm_changes) - len(failed_vms),
-                  len(failed_profiles) + len(failed_nics) + len(failed_vms),
-                  len(plan.skipped)))
-    return 1 if failed_profiles or failed_nics or failed_vms else 0
+              "%d failed, %d not attempted, %d VMs skipped\n" % (
+                  len(profiles.changed), len(nics.changed), len(maps.changed), failed,
+                  not_attempted, len(plan.skipped)))
+    return 1 if failed or not_attempted or readback_error else 0
+
+
+def _verify(connection, plan: ConvertPlan, profile_outcomes, nic_writes, nic_outcomes,
+            vm_outcomes, stopped):
+    """(profile, NIC and map Results, why nothing could be read back): reads
+    back the vNIC profiles and the VMs that may have been written."""
+    profiles, readback_error = verify_profiles(connection, plan.new_profiles,
+                                               profile_outcomes, stopped)
+    names = sorted({key[0] for key, o in nic_outcomes.items() if o.state != "refused"}
+                   | set(to_verify(plan.vm_changes, vm_outcomes)))
+    readback = None
+    if names and stopped is None and readback_error is None:
+        try:
+            readback = engine_client.read_back(connection, names)
+        except VmfexError as e:
+            readback_error = str(e)
+    nics = settle(nic_writes, nic_outcomes, None if readback is None else nic_now(readback),
+                  readback_error, refused="not changed", gone="VM or NIC not found when "
+                  "read back")
+    maps = classify(plan.vm_changes, vm_outcomes, readback, readback_error)
+    return profiles, nics, maps, readback_error

@@ -566,47 +566,71 @@ def _update_start(vms_service, change: Change) -> Callable:
                                                                 wait=False)
 
 
+def _outcome(error: Optional[Exception]) -> Outcome:
+    if error is None:
+        return Outcome("ok", "")
+    if getattr(error, "fault", None) is not None:
+        return Outcome("refused", fault_text(error))
+    if isinstance(error, ovirtsdk4.AuthError) or _is_transport(error):
+        return Outcome("unknown", "sent, no answer")
+    return Outcome("unknown", str(error) if isinstance(error, UnreadableAnswer)
+                   else fault_text(error))
+
+
+def send_all(connection, items: List, start: Callable, key: Callable,
+             on_done: Callable = lambda item, outcome: None
+             ) -> Tuple[Dict, Dict, Optional[str]]:
+    """Send one write per item (start(item) -> SDK future), each once:
+    ({key(item): Outcome} of the writes sent, {key(item): answer} of the
+    ok ones, why the run stopped early or None). Items without an Outcome
+    were not sent.
+
+    An engine fault refuses one item; an unreadable answer leaves it unknown;
+    a transport failure, a timeout or a failed login stops the run, and
+    every write sent but not answered is unknown.
+    """
+    outcomes, answers = {}, {}
+    try:
+        for item, answer, error in run_windowed(
+                ((item, lambda item=item: start(item)) for item in items),
+                timeout=_timeout_of(connection), drain=True):
+            outcome = _outcome(error)
+            outcomes[key(item)] = outcome
+            if error is None:
+                answers[key(item)] = answer
+            on_done(item, outcome)
+    except ovirtsdk4.Error as e:
+        return outcomes, answers, str(engine_error(e, _options_of(connection)))
+    return outcomes, answers, None
+
+
 def apply_changes(connection, changes: List[Change],
                   on_done: Callable = lambda change, outcome: None
                   ) -> Tuple[Dict[str, Outcome], Optional[str]]:
-    """Send each change once: ({VM name: Outcome} of the changes sent, why the
-    run stopped early or None). Changes without an Outcome were not sent.
-
-    An engine fault refuses one VM; an unreadable answer leaves it unknown;
-    a transport failure, a timeout or a failed login stops the run, and
-    every update sent but not answered is unknown.
-    """
+    """Send each VM property change once (send_all): ({VM name: Outcome},
+    why the run stopped early or None)."""
     vms_service = connection.system_service().vms_service()
-    timeout = _timeout_of(connection)
-    outcomes = {}
-
-    def start(change: Change) -> Callable:
-        return _update_start(vms_service, change)
-
-    try:
-        for change, _, error in run_windowed(((c, start(c)) for c in changes),
-                                             timeout=timeout, drain=True):
-            if error is None:
-                outcome = Outcome("ok", "")
-            elif getattr(error, "fault", None) is not None:
-                outcome = Outcome("refused", fault_text(error))
-            elif isinstance(error, ovirtsdk4.AuthError) or _is_transport(error):
-                outcome = Outcome("unknown", "sent, no answer")
-            else:
-                outcome = Outcome("unknown", str(error) if isinstance(error, UnreadableAnswer)
-                                  else fault_text(error))
-            outcomes[change.vm.name] = outcome
-            on_done(change, outcome)
-    except ovirtsdk4.Error as e:
-        return outcomes, str(engine_error(e, _options_of(connection)))
-    return outcomes, None
+    outcomes, _, stopped = send_all(
+        connection, changes, lambda change: _update_start(vms_service, change)(),
+        lambda change: change.vm.name, on_done)
+    return outcomes, stopped
 
 
 def read_back(connection, names: List[str]) -> Dict[str, VmState]:
-    """The VMs `names` as the engine holds them now (next start included), for
-    comparing with what was written; errors come out as EngineError."""
+    """The VMs `names` as the engine holds them now (next start and NICs'
+    vNIC profiles included), for comparing with what was written; errors
+    come out as EngineError."""
     try:
         return read_vms(connection, names)
+    except ovirtsdk4.Error as e:
+        raise engine_error(e, _options_of(connection)) from None
+
+
+def read_back_networking(connection) -> Networking:
+    """The vNIC profiles and networks as the engine holds them now (to verify
+    profiles added); errors come out as EngineError."""
+    try:
+        return read_networking(connection)
     except ovirtsdk4.Error as e:
         raise engine_error(e, _options_of(connection)) from None
 
@@ -644,48 +668,41 @@ def _profile(profile: "types.VnicProfile") -> Profile:
 
 
 def add_profiles(connection, new: List[NewProfile], description: str,
-                 on_done: Callable = lambda item, error: None
-                 ) -> Tuple[Dict[NewProfile, Profile], Dict[NewProfile, str]]:
+                 on_done: Callable = lambda item, outcome: None
+                 ) -> Tuple[Dict[NewProfile, Outcome], Dict[NewProfile, Profile],
+                            Optional[str]]:
     """Add vNIC profiles carrying vmfex and no network filter (an empty
     <network_filter/>: without it the engine sets vdsm-no-mac-spoofing, which
-    libvirt refuses on a passthrough NIC). Returns (added, {item: fault})."""
+    libvirt refuses on a passthrough NIC), each once (send_all): ({item:
+    Outcome}, {item: Profile added}, why the run stopped early or None)."""
     service = connection.system_service().vnic_profiles_service()
 
-    def start(item: NewProfile) -> Callable:
+    def start(item: NewProfile):
         body = types.VnicProfile(
             name=item.name, description=description % item.ucs,
             network=types.Network(id=item.network_id),
             network_filter=types.NetworkFilter(),
             custom_properties=[types.CustomProperty(name="vmfex", value=item.ucs)])
-        return lambda: service.add(body, wait=False)
+        return service.add(body, wait=False)
 
-    added, failed = {}, {}
-    for item, result, error in run_windowed(((item, start(item)) for item in new),
-                                            timeout=_timeout_of(connection)):
-        if error is not None:
-            failed[item] = fault_text(error)
-        else:
-            added[item] = _profile(result)
-        on_done(item, error)
-    return added, failed
+    outcomes, answers, stopped = send_all(connection, new, start, lambda item: item, on_done)
+    return outcomes, {item: _profile(answer) for item, answer in answers.items()}, stopped
 
 
 def change_nic_profiles(connection, changes: List[Tuple[str, str, str]],
-                        on_done: Callable = lambda item, error: None) -> Dict[Tuple, str]:
+                        on_done: Callable = lambda item, outcome: None
+                        ) -> Tuple[Dict[Tuple, Outcome], Optional[str]]:
     """Give NICs new vNIC profiles: (VM id, NIC id, profile id) each, one PUT
-    per NIC. Returns {change: engine fault text} of the failed ones."""
+    per NIC, each once (send_all): ({change: Outcome}, why the run stopped
+    early or None)."""
     vms_service = connection.system_service().vms_service()
 
-    def start(change: Tuple[str, str, str]) -> Callable:
+    def start(change: Tuple[str, str, str]):
         vm_id, nic_id, profile_id = change
         nic = vms_service.vm_service(vm_id).nics_service().nic_service(nic_id)
-        body = types.Nic(vnic_profile=types.VnicProfile(id=profile_id))
-        return lambda: nic.update(body, wait=False)
+        return nic.update(types.Nic(vnic_profile=types.VnicProfile(id=profile_id)),
+                          wait=False)
 
-    failed = {}
-    for change, _, error in run_windowed(((change, start(change)) for change in changes),
-                                         timeout=_timeout_of(connection)):
-        if error is not None:
-            failed[change] = fault_text(error)
-        on_done(change, error)
-    return failed
+    outcomes, _, stopped = send_all(connection, changes, start, lambda change: change,
+                                    on_done)
+    return outcomes, stopped

@@ -1,10 +1,11 @@
 """`vmfex-engine profiles list|create`: vNIC profiles carrying `vmfex`."""
 import argparse
 import sys
-from typing import List, Optional, TextIO
+from typing import Callable, List, Optional, TextIO, Tuple
 
 from engine_tools import engine_client, ucsm
 from engine_tools.options import CONNECTION_HELP, add_connection_arguments, connection_options
+from engine_tools.results import Results, profile_writes, profiles_now, settle
 from engine_tools.vnic_profiles import (
     Network,
     Networking,
@@ -180,19 +181,48 @@ def create_profiles(ucs_profiles: List[str], network_name: str, data_center: Opt
             out.write("dry run: %d would be added, %d already there; nothing written\n"
                       % (len(to_add), len(present)))
             return 0
-        added, failed = engine_client.add_profiles(connection, to_add, DESCRIPTION)
-    return report_added(to_add, added, failed, len(present), where, out, err)
+        outcomes, _, stopped = engine_client.add_profiles(connection, to_add, DESCRIPTION)
+        results, readback_error = verify_profiles(connection, to_add, outcomes, stopped)
+    report_profiles(results, lambda item: where, out, err)
+    report_stop(stopped, len(results.not_attempted), readback_error, err)
+    out.write("summary: %d added, %d already there, %d failed, %d not attempted\n"
+              % (len(results.changed), len(present), len(results.failed),
+                 len(results.not_attempted)))
+    return 1 if results.failed or results.not_attempted or readback_error else 0
 
 
-def report_added(to_add: List[NewProfile], added, failed, present: int, where: str,
-                 out: TextIO, err: TextIO) -> int:
-    for item in to_add:
-        if item in added:
-            out.write("added vNIC profile %r on %s: vmfex=%s, no network filter\n"
-                      % (item.name, where, item.ucs))
-        else:
-            err.write("error: vNIC profile %r (UCS port profile %r) not added: %s\n"
-                      % (item.name, item.ucs, failed[item]))
-    out.write("summary: %d added, %d already there, %d failed\n"
-              % (len(added), present, len(failed)))
-    return 1 if failed else 0
+def verify_profiles(connection, items: List[NewProfile], outcomes, stopped: Optional[str]
+                    ) -> Tuple[Results, Optional[str]]:
+    """(Results of adding `items`, why they could not be read back or None):
+    the vNIC profiles are read back unless the run stopped."""
+    now, readback_error = None, None
+    if stopped is None and any(o.state != "refused" for o in outcomes.values()):
+        try:
+            now = profiles_now(engine_client.read_back_networking(connection))
+        except VmfexError as e:
+            readback_error = str(e)
+    return settle(profile_writes(items), outcomes, now, readback_error,
+                  refused="not added"), readback_error
+
+
+def report_profiles(results: Results, where: Callable, out: TextIO, err: TextIO) -> None:
+    """A line per vNIC profile added (verified) or failed; where(item): its network."""
+    for item in results.changed:
+        out.write("added vNIC profile %r on %s: vmfex=%s, no network filter\n"
+                  % (item.name, where(item), item.ucs))
+    for item in sorted(results.failed):
+        err.write("error: vNIC profile %r on %s (UCS port profile %r): %s\n"
+                  % (item.name, where(item), item.ucs, results.failed[item]))
+
+
+def report_stop(stopped: Optional[str], not_attempted: int, readback_error: Optional[str],
+                err: TextIO) -> None:
+    """Why a run stopped, what it did not attempt, why it could not verify."""
+    if stopped:
+        err.write("error: run stopped: %s\n" % stopped)
+    if not_attempted:
+        err.write("error: %d write(s) not attempted: run the same command again, what "
+                  "was already written stays as it is\n" % not_attempted)
+    if readback_error:
+        err.write("error: could not read back what was written to verify it: %s\n"
+                  % readback_error)

@@ -16,7 +16,7 @@ def test_convert_creates_profile_moves_nic_and_removes_the_map(sim, conn, capsys
     assert sim.nic_profile("web03", "nic1") is profile
     assert sim.vms["web03"].custom_properties == {"x": "1"}
     assert "summary: 1 vNIC profiles added, 1 NICs changed, 1 VM maps changed, 0 failed, " \
-           "0 VMs skipped" in out
+           "0 not attempted, 0 VMs skipped" in out
     assert sim.stats()["profile_update"] == 0
     # others untouched
     assert sim.nic_profile("web01", "nic1") is sim.default_profile
@@ -135,7 +135,7 @@ def test_a_failed_nic_keeps_its_vms_map(sim, conn, capsys):
         409, "Operation Failed", "[Cannot edit Interface. Related operation is in progress.]")
     code, out, err = run(capsys, ["convert"] + conn)
     assert code == 1
-    assert "error: VM web03 NIC nic1 (MAC %s) not changed: Operation Failed: [Cannot " \
+    assert "error: VM web03 NIC nic1 (MAC %s): not changed: Operation Failed: [Cannot " \
            "edit Interface. Related operation is in progress.] (HTTP 409)" % MAC_D in err
     assert "VM web03: map left as it was" in err
     assert sim.vms["web03"].custom_properties["vmfex"] == "{'%s': 'Old'}" % MAC_D

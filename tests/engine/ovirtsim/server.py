@@ -71,6 +71,8 @@ NOT_RUNNING_STATUSES = frozenset(("down", "image_locked"))
 
 STATS_KINDS = ("list", "get_vm", "nics", "update", "nic_update", "profiles",
                "profile_add", "profile_update", "other", "sso")
+#: The kinds of request that change the engine.
+WRITE_KINDS = frozenset(("update", "nic_update", "profile_add", "profile_update"))
 
 # The engine's network filters (GET /networkfilters); a profile added without
 # <network_filter> gets DEFAULT_FILTER, with an empty one none.
@@ -569,6 +571,9 @@ class OvirtSimulator(Served):
         #: next update and every later request get their connection closed
         #: without an answer (None: never).
         self.die_after_updates = None
+        #: The same for every write (VM update, NIC update, vNIC profile
+        #: add/update) as convert and `profiles create` send them.
+        self.die_after_writes = None
         #: True once the engine died (also settable directly).
         self.dead = False
         #: hook(stage, kind, vm_name): called in the answering thread
@@ -576,6 +581,7 @@ class OvirtSimulator(Served):
         #: for lists), so a test can interleave two clients deterministically.
         self.hook = None
         self._updates_applied = 0
+        self._writes_applied = 0
         #: (VM name, NIC name) -> (http_status, reason, detail): NIC updates fail.
         self.fail_nic_updates = {}
         #: Guards all simulator state; reentrant.
@@ -911,6 +917,9 @@ class OvirtSimulator(Served):
                 if kind == "update" and self.die_after_updates is not None \
                         and self._updates_applied >= self.die_after_updates:
                     self.dead = True
+                if kind in WRITE_KINDS and self.die_after_writes is not None \
+                        and self._writes_applied >= self.die_after_writes:
+                    self.dead = True
                 if self.dead:
                     raise _Dropped()
             version = headers.get("Version")
@@ -920,9 +929,11 @@ class OvirtSimulator(Served):
                                % version)
             result = self._route(method, segs, query, body)
             answer = result if isinstance(result, tuple) else (200, result)
-            if kind == "update":
-                with self.lock:
+            with self.lock:
+                if kind == "update":
                     self._updates_applied += 1
+                if kind in WRITE_KINDS:
+                    self._writes_applied += 1
             if self.hook is not None:
                 self.hook("after", kind, vm_name)
             with self.lock:
