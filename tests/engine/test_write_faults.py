@@ -65,8 +65,15 @@ def test_profiles_create_engine_dying_ends_with_the_summary(sim, conn, tmp_path)
                                    "--timeout", "3"] + names + conn, tmp_path)
     assert code == 1 and "Traceback" not in err, err
     added, present, failed, not_attempted = summary_numbers(out)
-    assert added == 1 and present == 0 and added + failed + not_attempted == 20
+    # libcurl may report the one applied add lost with the others: then it is
+    # "not known whether it was written", not "added"
+    assert added <= 1 and present == 0 and added + failed + not_attempted == 20
     assert not_attempted > 0 and "error: run stopped: " in err
+    there = {p.name for p in sim.vnic_profiles.values() if p.name.startswith("vmfex-P")}
+    reported = {line.split("'")[1] for line in out.splitlines() if line.startswith("added ")}
+    maybe = {line.split("'")[1] for line in err.splitlines()
+             if "not known whether it was written" in line}
+    assert len(there) == 1 and reported <= there <= reported | maybe
     with sim.lock:
         sim.dead, sim.die_after_writes = False, None
     code, out, err = vmfex_engine(["profiles", "create", "--network", "ovirtmgmt"]

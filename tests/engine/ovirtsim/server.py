@@ -572,7 +572,8 @@ class OvirtSimulator(Served):
         #: without an answer (None: never).
         self.die_after_updates = None
         #: The same for every write (VM update, NIC update, vNIC profile
-        #: add/update) as convert and `profiles create` send them.
+        #: add/update) as convert and `profiles create` send them, counted
+        #: as they arrive.
         self.die_after_writes = None
         #: True once the engine died (also settable directly).
         self.dead = False
@@ -581,7 +582,7 @@ class OvirtSimulator(Served):
         #: for lists), so a test can interleave two clients deterministically.
         self.hook = None
         self._updates_applied = 0
-        self._writes_applied = 0
+        self._writes_admitted = 0
         #: (VM name, NIC name) -> (http_status, reason, detail): NIC updates fail.
         self.fail_nic_updates = {}
         #: Guards all simulator state; reentrant.
@@ -918,8 +919,13 @@ class OvirtSimulator(Served):
                         and self._updates_applied >= self.die_after_updates:
                     self.dead = True
                 if kind in WRITE_KINDS and self.die_after_writes is not None \
-                        and self._writes_applied >= self.die_after_writes:
-                    self.dead = True
+                        and not self.dead:
+                    # counted when let in, so writes in flight together never
+                    # pass the limit
+                    if self._writes_admitted >= self.die_after_writes:
+                        self.dead = True
+                    else:
+                        self._writes_admitted += 1
                 if self.dead:
                     raise _Dropped()
             version = headers.get("Version")
@@ -929,11 +935,9 @@ class OvirtSimulator(Served):
                                % version)
             result = self._route(method, segs, query, body)
             answer = result if isinstance(result, tuple) else (200, result)
-            with self.lock:
-                if kind == "update":
+            if kind == "update":
+                with self.lock:
                     self._updates_applied += 1
-                if kind in WRITE_KINDS:
-                    self._writes_applied += 1
             if self.hook is not None:
                 self.hook("after", kind, vm_name)
             with self.lock:
