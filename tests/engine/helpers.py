@@ -1,4 +1,7 @@
-"""Shared by the vmfex-engine tests: sample MACs and an in-process runner."""
+"""Shared by the vmfex-engine tests: sample MACs and in-process runners."""
+import contextlib
+import io
+
 from engine_tools.cli import main
 
 MAC_A, MAC_B = "00:1a:4a:16:01:b0", "00:1a:4a:16:01:b1"
@@ -15,3 +18,14 @@ def run(capsys, argv):
     code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def run_main(argv):
+    """(exit code, stdout, stderr) of main(argv) in this process."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as e:
+            code = e.code
+    return code, out.getvalue(), err.getvalue()

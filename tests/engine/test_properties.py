@@ -1,15 +1,14 @@
 """Property tests of vmfex-engine (issue 10): whatever the arguments, files and
 engine answers, no traceback, an exit code of 0/1/2, and the engine changed
 exactly as the output says."""
-import contextlib
 import io
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine_tools.cli import main
 from tests.engine.helpers import MAC_A, MAC_B, MAC_C
+from tests.engine.helpers import run_main as run
 from tests.engine.ovirtsim import OvirtSimulator
 from tests.engine.tool import assert_state_as_reported, engine_state
 
@@ -20,17 +19,6 @@ OPTIONS = ["assign", "export", "check", "register", "--merge", "--dry-run", "--e
            "--help", "--version", "--engine-config"]
 VALUES = ["https://[::1", "https://127.0.0.1:1", "x", "", "0", "5", "-1", "lab",
           "/nonexistent", "/dev/null", SECRET, "--password=" + SECRET, "\udcff", "\x00"]
-
-
-def run(argv):
-    """(exit code, stdout, stderr) of main(argv) in this process."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue(), err.getvalue()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))

@@ -1,7 +1,13 @@
 """convert and `profiles create` under the issue-10 write contract: every write
 read back, a concurrent change reported by name, a run that stops still ends
 with its summary (not attempted counted), and a re-run finishes the job."""
-from tests.engine.helpers import MAC_D
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.engine.helpers import MAC_D, run_main
+from tests.engine.ovirtsim import OvirtSimulator
 from tests.engine.tool import vmfex_engine
 
 MAC_E = "00:1a:4a:16:09:01"
@@ -119,3 +125,70 @@ def test_engine_dying_mid_convert_ends_with_the_summary_and_a_rerun_finishes(sim
     code, out, err = vmfex_engine(argv, tmp_path)
     assert code == 0 and summary_numbers(out)[:5] == [0, 0, 0, 0, 0]
     assert sum(sim.stats()[k] for k in ("update", "nic_update", "profile_add")) == 0
+
+
+CONVERT_FAULTS = st.sampled_from(["none", "die", "refuse-nic", "garbage-nic",
+                                  "garbage-update", "garbage-profile", "never-nic"])
+
+
+def never_answer_nic(stage, kind, vm):
+    if stage == "before" and kind == "nic_update" and vm in ("vm00003", "vm00008"):
+        time.sleep(2.5)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(fault=CONVERT_FAULTS, die_after=st.integers(0, 14),
+       refused=st.sets(st.integers(1, 10), max_size=3))
+def test_convert_under_faults_leaves_the_engine_as_reported(tmp_path_factory, fault,
+                                                            die_after, refused):
+    home = tmp_path_factory.mktemp("home")
+    (home / "pw").write_text("secret")
+    with OvirtSimulator() as sim:
+        sim.add_sample_vms(10)
+        for name in sim.vms:
+            sim.set_status(name, "down")
+            vm = sim.vms[name]
+            vm.custom_properties = {"vmfex": "{'%s': 'P%d'}" % (vm.nics[0][1],
+                                                               int(name[2:]) % 3)}
+        if fault == "die":
+            sim.die_after_writes = die_after
+        elif fault == "refuse-nic":
+            for number in refused:
+                sim.fail_nic_updates[("vm%05d" % number, "nic1")] = (
+                    409, "Operation Failed", "[busy]")
+        elif fault == "garbage-nic":
+            sim.answers["nic_update"] = (200, "application/xml", b"<nic><name>cu")
+        elif fault == "garbage-update":
+            sim.answers["update"] = (502, "text/html", b"<html>Proxy Error</html>")
+        elif fault == "garbage-profile":
+            sim.answers["profile_add"] = (200, "text/html", b"<html>hi</html>")
+        elif fault == "never-nic":
+            sim.hook = never_answer_nic
+        before = {name: (vm.nic_profiles[0], dict(vm.custom_properties))
+                  for name, vm in sim.vms.items()}
+        code, out, err = run_main(["convert", "--create-profiles", "--timeout", "1",
+                              "--engine-url", sim.url, "--username", "admin@internal",
+                              "--password-file", str(home / "pw"), "-c", sim.ca_file])
+        with sim.lock:
+            after = {name: (vm.nic_profiles[0], dict(vm.custom_properties))
+                     for name, vm in sim.vms.items()}
+            profiles = sorted(p.name for p in sim.vnic_profiles.values()
+                              if p.name.startswith("vmfex-"))
+    assert code in (0, 1) and "Traceback" not in err, err
+    if "summary:" not in out:   # nothing was written
+        assert after == before and not profiles, err
+        return
+    added, nics, maps, failed, not_attempted, _ = summary_numbers(out)
+    assert added + nics + maps + failed + not_attempted == 3 + 10 + 10
+    maybe = {line.split()[2] for line in err.splitlines()
+             if "not known whether it was written" in line}
+    moved = {n for n in before if after[n][0] != before[n][0]}
+    reported = {line.split(":")[0] for line in out.splitlines() if " now on vNIC " in line}
+    assert reported <= moved <= reported | maybe, (out, err)
+    unmapped = {n for n in before if "vmfex" not in after[n][1]}
+    reported = {line.split(":")[0] for line in out.splitlines() if ": map now " in line}
+    assert reported <= unmapped <= reported | maybe, (out, err)
+    reported = {line.split("'")[1] for line in out.splitlines() if line.startswith("added ")}
+    assert set(reported) <= set(profiles) and len(profiles) <= 3
+    if code == 0:
+        assert (added, nics, maps, failed, not_attempted) == (3, 10, 10, 0, 0)
