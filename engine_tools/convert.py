@@ -28,7 +28,11 @@ Re-running changes nothing.
 
 Order of writes: new vNIC profiles, then the NICs, then the VM's map (only
 when all its NICs changed), so an interrupted run leaves both models naming
-the same port profile and a re-run completes it.
+the same port profile and a re-run completes it. Everything written is read
+back afterwards: a profile, NIC or map that is not what this run wrote is
+reported as "changed by someone else during this run" (exit 1); concurrent
+runs are detected, not prevented. Every run that started writing ends with
+a summary counting writes, "not attempted" included.
 
 Running VMs are skipped unless --include-running. What the engine does to
 them (ovirt-engine UpdateVmInterfaceCommand): a vNIC profile change on a

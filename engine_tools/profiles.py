@@ -29,7 +29,9 @@ with the device custom property vmfex=<profile> and no network filter (the
 engine would otherwise set vdsm-no-mac-spoofing, which libvirt refuses on a
 passthrough NIC). A profile already carrying vmfex=<profile> on that network
 is left as it is; an existing profile of the wanted name without it is never
-modified (choose another --name). Register the property first:
+modified (choose another --name). The profiles added are read back: one
+not as written is reported as "changed by someone else during this run"
+(exit 1). Register the property first:
 'vmfex-engine register --device --restart'.
 
 examples:
