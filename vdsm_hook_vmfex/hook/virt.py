@@ -41,6 +41,17 @@ def _failure(what: str, name: str, err) -> LibvirtFailure:
                           % (what, name, err.get_error_message()))
 
 
+def _lookup(conn, name: str):
+    """The libvirt network `name`, or None when no network has this name."""
+    import libvirt
+    try:
+        return conn.networkLookupByName(name)
+    except libvirt.libvirtError as err:
+        if err.get_error_code() == libvirt.VIR_ERR_NO_NETWORK:
+            return None
+        raise _failure("look up", name, err) from None
+
+
 def require_ready(name: str, network: "NetworkInfo | None",
                   nics_needed: int = 1) -> PoolState:
     """The rule for serving VM-FEX NICs, on what libvirt said about `network`
@@ -70,12 +81,9 @@ def check_network_ready(conn, name: str, nics_needed: int = 1) -> PoolState:
     """require_ready() on network `name`, read in three libvirt calls whatever
     runs on the host (only what the rule needs: no flags, no definition)."""
     import libvirt
-    try:
-        net = conn.networkLookupByName(name)
-    except libvirt.libvirtError as err:
-        if err.get_error_code() == libvirt.VIR_ERR_NO_NETWORK:
-            return require_ready(name, None, nics_needed)
-        raise _failure("look up", name, err) from None
+    net = _lookup(conn, name)
+    if net is None:
+        return require_ready(name, None, nics_needed)
     try:
         active = bool(net.isActive())
         live = read_pool_state(net.XMLDesc(0)) if active else None
@@ -119,12 +127,9 @@ def _config_xml(net) -> str:
 def read_network(conn, name: str) -> "NetworkInfo | None":
     """The network's state, or None when no network has this name."""
     import libvirt
-    try:
-        net = conn.networkLookupByName(name)
-    except libvirt.libvirtError as err:
-        if err.get_error_code() == libvirt.VIR_ERR_NO_NETWORK:
-            return None
-        raise _failure("look up", name, err) from None
+    net = _lookup(conn, name)
+    if net is None:
+        return None
     try:
         persistent = bool(net.isPersistent())
         active = bool(net.isActive())
