@@ -144,17 +144,22 @@ def _replace_or_insert(iface: etree._Element, new: etree._Element,
         after.tail = new.tail = indent
 
 
-def attach_port_profile(iface: etree._Element, profile: str, network: str) -> bool:
-    """Turn one <interface> into a VM-FEX NIC on `network` with `profile`.
-
-    Returns whether anything changed; running it twice changes nothing.
-    """
+def _check_rewritable(iface: etree._Element, profile: str) -> None:
+    """InvalidDomainXml unless the NIC's type is one the hook may replace."""
     kind = iface.get("type")
     if kind not in REWRITABLE_TYPES:
         raise InvalidDomainXml(
             "NIC %s has type %r: cannot attach it to port profile %r, expected "
             "one of %s" % (interface_mac(iface), kind, profile,
                            ", ".join(REWRITABLE_TYPES)))
+
+
+def attach_port_profile(iface: etree._Element, profile: str, network: str) -> bool:
+    """Turn one <interface> into a VM-FEX NIC on `network` with `profile`.
+
+    Returns whether anything changed; running it twice changes nothing.
+    """
+    _check_rewritable(iface, profile)
     before = etree.tostring(iface)
     iface.set("type", "network")
     mac = iface.find("mac")
@@ -179,8 +184,7 @@ def attach_port_profiles(root: etree._Element, mapping: dict, network: str) -> t
     for iface in find_interfaces(root):
         mac = interface_mac(iface)
         if mac in mapping:
-            if iface.get("type") not in REWRITABLE_TYPES:
-                attach_port_profile(iface, mapping[mac], network)  # raises
+            _check_rewritable(iface, mapping[mac])
             found.append((iface, mac))
     rewrites = []
     for iface, mac in found:
