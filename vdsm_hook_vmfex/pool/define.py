@@ -15,7 +15,13 @@ from vdsm_hook_vmfex.pool.options import (
     progress,
     report_dry_run,
 )
-from vdsm_hook_vmfex.pool.plan import CONSEQUENCE, STEP_DONE, NoDevices, shared_warnings
+from vdsm_hook_vmfex.pool.plan import (
+    CONSEQUENCE,
+    STEP_DONE,
+    NoDevices,
+    Plan,
+    shared_warnings,
+)
 
 EPILOG = """\
 examples:
@@ -81,6 +87,11 @@ def chosen_devices(args: argparse.Namespace) -> "list":
     return [nic.name for nic in chosen]
 
 
+def _warn_shared(plan: Plan) -> None:
+    for warning in shared_warnings(plan):
+        progress("warning: " + warning)
+
+
 def run(args: argparse.Namespace) -> int:
     from vdsm_hook_vmfex.hook.config import load_settings
     from vdsm_hook_vmfex.hook.lock import hold_lock
@@ -92,15 +103,13 @@ def run(args: argparse.Namespace) -> int:
     with libvirt_connection(args) as conn:
         if args.dry_run:
             plan = plan_define(conn, name, devices)
-            for warning in shared_warnings(plan):
-                progress("warning: " + warning)
+            _warn_shared(plan)
             sys.stdout.write(plan.xml)
             return report_dry_run(plan, args.force, "is unchanged")
         with hold_lock(settings.lock_path, on_wait=progress):
             plan = plan_define(conn, name, devices)
             apply_plan(conn, plan, args.force)
-    for warning in shared_warnings(plan):
-        progress("warning: " + warning)
+    _warn_shared(plan)
     if plan.users:
         progress("warning: running domains use network %r: %s"
                  % (plan.name, CONSEQUENCE["change"]))
