@@ -11,7 +11,6 @@ from vdsm_hook_vmfex.common.property import SPACE
 from vdsm_hook_vmfex.common.rules import check_profile, normalize_mac
 
 MAX_MAP_LENGTH = 64 * 1024
-_SPACE = SPACE
 _QUOTES = "'\""
 
 
@@ -28,7 +27,7 @@ class _Scanner(object):
         self.pos = 0
 
     def skip_space(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos] in _SPACE:
+        while self.pos < len(self.text) and self.text[self.pos] in SPACE:
             self.pos += 1
 
     def peek(self) -> str:
@@ -72,7 +71,7 @@ def parse_vmfex_map(text: str) -> dict:
     if len(text) > MAX_MAP_LENGTH:
         raise InvalidMap("invalid map: value is %d characters long, at most %d "
                          "accepted" % (len(text), MAX_MAP_LENGTH))
-    if not text.strip(_SPACE):
+    if not text.strip(SPACE):
         return {}
     scanner = _Scanner(text)
     scanner.expect("{", "'{' opening a map like {'00:1a:4a:16:01:b0': 'Profile1'}")
