@@ -33,6 +33,15 @@ def lock_path(workdir) -> str:
     return os.path.join(str(workdir), "run", "hook-vmfex.lock")
 
 
+def node_uri(workdir, body: str) -> str:
+    """The URI of a libvirt test-driver node file holding `body`, written in
+    `workdir`: the host a hook run (LIBVIRT_DEFAULT_URI) or a test connects to."""
+    path = os.path.join(str(workdir), "host.xml")
+    with open(path, "w") as node:
+        node.write(body)
+    return "test://%s" % path
+
+
 def _b(value) -> bytes:
     # Values may be bytes (whatever VDSM or an administrator hands over);
     # str keys and values are encoded as the OS encodes an environment.

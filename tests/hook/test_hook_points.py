@@ -3,7 +3,7 @@ import pytest
 from lxml import etree
 
 from tests.domains import host_node_xml
-from tests.hook.runner import VM_ID, run_hook, sample
+from tests.hook.runner import VM_ID, node_uri, run_hook, sample
 from tests.virt_helpers import libvirt_schema_errors
 
 B0, B1, OTHER = "00:1a:4a:16:01:b0", "00:1a:4a:16:01:b1", "00:1a:4a:16:01:57"
@@ -229,11 +229,9 @@ def test_device_migrate_destination_still_refuses_a_bad_value(tmp_path):
 ])
 def test_vm_migrate_destination_counts_nics_of_both_models(tmp_path, devices, vm_map, code,
                                                            needed):
-    node = tmp_path / "node.xml"
-    node.write_text(host_node_xml(devices=devices))
     run = run_hook(tmp_path, "before_vm_migrate_destination", vnic_domain(),
                    vm_custom={"vmfex": vm_map} if vm_map else {},
-                   LIBVIRT_DEFAULT_URI="test://%s" % node)
+                   LIBVIRT_DEFAULT_URI=node_uri(tmp_path, host_node_xml(devices=devices)))
     assert run.code == code, run.stderr
     assert run.unchanged
     if code == 0:

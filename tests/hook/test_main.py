@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from tests.domains import host_node_xml, network_xml
-from tests.hook.runner import VM_ID, VM_MAP, lock_path, run_hook, sample
+from tests.hook.runner import VM_ID, VM_MAP, lock_path, node_uri, run_hook, sample
 from tests.paths import ROOT
 from tests.virt_helpers import libvirt_schema_errors
 
@@ -169,14 +169,8 @@ def test_bad_config_exits_2_untouched(tmp_path, conf, message):
 
 # --- migration destination: the host must be able to serve the VM ----------
 
-def node_file(tmp_path, body):
-    path = tmp_path / "host.xml"
-    path.write_text(body)
-    return "test://%s" % path
-
-
 def test_migration_destination_with_ready_network_passes(tmp_path):
-    uri = node_file(tmp_path, host_node_xml(running_domains=3, devices=4))
+    uri = node_uri(tmp_path, host_node_xml(running_domains=3, devices=4))
     run = run_hook(tmp_path, "before_vm_migrate_destination", sample(), VM_MAP,
                    LIBVIRT_DEFAULT_URI=uri)
     assert run.code == 0, run.stderr
@@ -185,7 +179,7 @@ def test_migration_destination_with_ready_network_passes(tmp_path):
 
 
 def test_migration_destination_without_network_is_refused(tmp_path):
-    uri = node_file(tmp_path, host_node_xml(networks=[network_xml("other")]))
+    uri = node_uri(tmp_path, host_node_xml(networks=[network_xml("other")]))
     run = run_hook(tmp_path, "before_vm_migrate_destination", sample(), VM_MAP,
                    LIBVIRT_DEFAULT_URI=uri)
     assert run.code == 2 and run.unchanged
@@ -195,7 +189,7 @@ def test_migration_destination_without_network_is_refused(tmp_path):
 
 
 def test_migration_destination_with_a_non_passthrough_network_is_refused(tmp_path):
-    uri = node_file(tmp_path, host_node_xml(networks=[network_xml(mode="bridge")]))
+    uri = node_uri(tmp_path, host_node_xml(networks=[network_xml(mode="bridge")]))
     run = run_hook(tmp_path, "before_vm_migrate_destination", sample(), VM_MAP,
                    LIBVIRT_DEFAULT_URI=uri)
     assert run.code == 2
@@ -213,7 +207,7 @@ def test_migration_check_waits_for_a_running_define(tmp_path):
     """`vmfex-direct-pool define` holds the lock while it redefines the network."""
     from vdsm_hook_vmfex.hook.lock import hold_lock
 
-    uri = node_file(tmp_path, host_node_xml(devices=2))
+    uri = node_uri(tmp_path, host_node_xml(devices=2))
     release = threading.Event()
 
     def hold():

@@ -3,20 +3,15 @@ import libvirt
 import pytest
 
 from tests.domains import host_node_xml, network_xml
+from tests.hook.runner import node_uri
 from tests.virt_helpers import CallRecorder
 from vdsm_hook_vmfex.common.errors import LibvirtFailure, NetworkNotReady
 from vdsm_hook_vmfex.hook.virt import check_network_ready, open_connection
 
 
-def open_node(tmp_path, body):
-    path = tmp_path / "host.xml"
-    path.write_text(body)
-    return libvirt.open("test://%s" % path)
-
-
 @pytest.mark.parametrize("running", [0, 1, 200])
 def test_check_makes_the_same_three_calls_whatever_runs(tmp_path, running):
-    conn = open_node(tmp_path, host_node_xml(running_domains=running, devices=4))
+    conn = libvirt.open(node_uri(tmp_path, host_node_xml(running_domains=running, devices=4)))
     assert len(conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)) == running
     calls = []
     state = check_network_ready(CallRecorder(conn, calls), "direct-pool", 2)
