@@ -17,6 +17,7 @@ from collections import namedtuple
 from typing import List
 
 from engine_tools.regex import VMFEX_DEVICE_REGEX
+from engine_tools.user_properties import with_entry
 from vdsm_hook_vmfex.common.errors import VmfexError
 from vdsm_hook_vmfex.common.property import PROPERTY_NAME
 
@@ -98,18 +99,11 @@ def with_vmfex(value: str, regex: str = VMFEX_DEVICE_REGEX) -> str:
     for index, block in enumerate(blocks):
         if block.type != DEVICE_TYPE:
             continue
-        if ours in block.entries and \
-                sum(entry_name(e) == PROPERTY_NAME for e in block.entries) == 1:
+        # parse() admits no blank around a name, so the user-property rule
+        # for placing the entry applies verbatim to these entries.
+        entries = with_entry(block.entries, ours)
+        if entries == block.entries:
             return value
-        entries, placed = [], False
-        for entry in block.entries:
-            if entry_name(entry) != PROPERTY_NAME:
-                entries.append(entry)
-            elif not placed:
-                entries.append(ours)
-                placed = True
-        if not placed:
-            entries.append(ours)
         blocks[index] = Block(DEVICE_TYPE, entries)
         return format_blocks(blocks)
     # No interface block yet: after a disk block, before any other type.

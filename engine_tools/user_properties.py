@@ -21,10 +21,15 @@ def entry_name(entry: str) -> str:
 
 def with_vmfex(value: str, regex: str = VMFEX_REGEX) -> str:
     """`value` with the vmfex entry replaced (or appended) and others kept."""
-    ours = "%s=%s" % (PROPERTY_NAME, regex)
+    return ";".join(with_entry(split_entries(value), "%s=%s" % (PROPERTY_NAME, regex)))
+
+
+def with_entry(entries: List[str], ours: str) -> List[str]:
+    """`entries` with the first vmfex entry replaced by `ours` (appended when
+    there is none), every other entry kept in place."""
     result = []
     placed = False
-    for entry in split_entries(value):
+    for entry in entries:
         if entry_name(entry) != PROPERTY_NAME:
             result.append(entry)
         elif not placed:
@@ -33,4 +38,4 @@ def with_vmfex(value: str, regex: str = VMFEX_REGEX) -> str:
         # a second vmfex entry would make the engine's value ambiguous: drop it
     if not placed:
         result.append(ours)
-    return ";".join(result)
+    return result
