@@ -211,6 +211,15 @@ def _inside(include: Include, block: "Tuple[int, int]") -> bool:
     return block[0] < include.line - 1 <= block[1]
 
 
+def _reparse(new: str, role: str, why: str) -> "Tuple[Optional[Parsed], str]":
+    """(the edited text parsed, `why` it may still be wrong); (None, the
+    reason) when it no longer parses."""
+    try:
+        return parse(new, role), why
+    except VmfexError as err:
+        return None, str(err)
+
+
 def _same(new: list, expected: list) -> bool:
     try:
         return new == expected
@@ -241,12 +250,7 @@ def enable(text: Optional[str], role: str) -> "Tuple[Optional[str], str]":
     eol = "\r\n" if "\r\n" in text else "\n"
     sep = "" if not text or text.endswith("\n") else eol
     new = text + sep + include_block(role, parsed.column, eol)
-    try:
-        after = parse(new, role)
-    except VmfexError as err:
-        after, why = None, str(err)
-    else:
-        why = "the result would not be the same tasks plus the include"
+    after, why = _reparse(new, role, "the result would not be the same tasks plus the include")
     if after is None or not _same(after.tasks, parsed.tasks + [include_task(role)]) \
             or len(after.includes) != 1:
         raise CannotEdit("appending the include would change its meaning (%s): add "
@@ -270,12 +274,7 @@ def disable(text: Optional[str], role: str) -> "Tuple[Optional[str], str]":
     first, last = parsed.blocks[0]
     lines = split_lines(text)
     new = "".join(lines[:first] + lines[last + 1:])
-    try:
-        after = parse(new, role)
-    except VmfexError as err:
-        after, why = None, str(err)
-    else:
-        why = "other tasks would change"
+    after, why = _reparse(new, role, "other tasks would change")
     ours = [i.task for i in parsed.includes]
     expected = [t for t in parsed.tasks if not any(t is o for o in ours)]
     if after is None or after.includes or not _same(after.tasks, expected):
