@@ -195,7 +195,9 @@ def _lines_of(blocks: "List[Tuple[int, int]]") -> str:
     return ", ".join("%d-%d" % (a + 1, b + 1) for a, b in blocks)
 
 
-def _check_once(parsed: Parsed) -> None:
+def _parse_once(text: str, role: str) -> Parsed:
+    """parse(), then CannotEdit when the include or our block is there twice."""
+    parsed = parse(text, role)
     if len(parsed.includes) > 1:
         raise CannotEdit("it includes the vmfex tasks %d times (lines %s): expected at "
                          "most once; remove the extra includes by hand"
@@ -205,6 +207,7 @@ def _check_once(parsed: Parsed) -> None:
         raise CannotEdit("it has %d blocks marked %r (lines %s): expected at most one; "
                          "remove the extra ones by hand"
                          % (len(parsed.blocks), BEGIN, _lines_of(parsed.blocks)))
+    return parsed
 
 
 def _inside(include: Include, block: "Tuple[int, int]") -> bool:
@@ -232,8 +235,7 @@ def enable(text: Optional[str], role: str) -> "Tuple[Optional[str], str]":
     `text` None: the file does not exist."""
     if text is None:
         return NEW_FILE_HEADER + include_block(role), "created with the include of " + role
-    parsed = parse(text, role)
-    _check_once(parsed)
+    parsed = _parse_once(text, role)
     if parsed.includes:
         include = parsed.includes[0]
         if parsed.blocks and _inside(include, parsed.blocks[0]):
@@ -262,8 +264,7 @@ def disable(text: Optional[str], role: str) -> "Tuple[Optional[str], str]":
     """(new text, or None when nothing changes; what was done or found)."""
     if text is None:
         return None, "does not exist: nothing to disable"
-    parsed = parse(text, role)
-    _check_once(parsed)
+    parsed = _parse_once(text, role)
     if not parsed.blocks:
         if parsed.includes:
             include = parsed.includes[0]
@@ -287,8 +288,7 @@ def status(text: Optional[str], role: str) -> "Tuple[bool, str]":
     """(enabled, one line saying why)."""
     if text is None:
         return False, "does not exist: hosts deployed or reinstalled do not get VM-FEX"
-    parsed = parse(text, role)
-    _check_once(parsed)
+    parsed = _parse_once(text, role)
     if not parsed.includes:
         return False, ("does not include the vmfex tasks: hosts deployed or reinstalled "
                        "do not get VM-FEX")
