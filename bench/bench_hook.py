@@ -102,7 +102,7 @@ def main() -> int:
 def bench_network_check(tmp):
     import libvirt
 
-    from vdsm_hook_vmfex.hook.virt import check_network_ready
+    from vdsm_hook_vmfex.host.virt import check_network_ready
 
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     medians = []
@@ -174,7 +174,7 @@ def time_checks(uris, runs=300):
     """check_network_ready in-process on each URI in turn; medians in seconds."""
     import libvirt
 
-    from vdsm_hook_vmfex.hook.virt import check_network_ready
+    from vdsm_hook_vmfex.host.virt import check_network_ready
     conns = [libvirt.open(uri) for uri in uris]
     samples = [[] for _ in conns]
     for _ in range(runs):

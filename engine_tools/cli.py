@@ -1,7 +1,16 @@
 """Command line of `vmfex-engine`; each subcommand is its own module."""
 from typing import List, Optional
 
-from engine_tools import assign, check, convert, export, host_deploy, profiles, register, ucs
+from engine_tools.commands import (
+    assign,
+    check,
+    convert,
+    export,
+    host_deploy,
+    profiles,
+    register,
+    ucs,
+)
 from vdsm_hook_vmfex.common.cli import build_parser, run_command
 from vdsm_hook_vmfex.common.version import __version__
 

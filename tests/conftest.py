@@ -20,4 +20,4 @@ def pytest_collection_modifyitems(session, config, items):
         raise pytest.UsageError(
             "tests/engine must run in a pytest process of its own (libvirt and pycurl "
             "in one process crash): run `make check`, or `pytest tests/engine` and "
-            "`pytest tests/common tests/hook tests/pool tests/packaging` separately")
+            "`pytest tests/common tests/host tests/hook tests/pool tests/packaging` separately")

@@ -2,7 +2,7 @@
 
 ovirt-engine ships ovirt-host-deploy-post-tasks.yml.example; this is that
 file with the administrator's one task (a firewalld port) enabled. Used by
-tests/engine/test_host_deploy.py and the demo (tools/demo_fleet.py).
+tests/engine/commands/test_host_deploy.py and the demo (tools/demo_fleet.py).
 """
 
 POST_TASKS_SAMPLE = """\

@@ -2,7 +2,7 @@
 import json
 import os
 
-from engine_tools.csv_rows import parse_rows
+from engine_tools.model.csv_rows import parse_rows
 from tests.engine.helpers import MAC_A, MAC_B, MAC_C, MAPS
 from tests.engine.tool import vmfex_engine
 

@@ -3,7 +3,7 @@ import pytest
 from ucsmsdk import ucsmethodfactory, ucsxmlcodec
 from ucsmsdk.ucsexception import UcsException
 
-from engine_tools import ucsm
+from engine_tools.ucsm import client as ucsm
 from tests.engine.ucsm_helpers import UCSM_PROFILES
 from tests.engine.ucsmsim import UcsmSimulator
 

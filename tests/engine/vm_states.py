@@ -1,5 +1,5 @@
 """VmState records and problem lists for the pure engine-tool tests."""
-from engine_tools.plan import VmState
+from engine_tools.model.assign_plan import VmState
 from tests.engine.helpers import MAC_A, MAC_B
 
 

@@ -11,11 +11,9 @@ from tests.paths import DATA
 from tests.virt_helpers import libvirt_schema_errors, start_domain
 from vdsm_hook_vmfex.common.errors import InvalidDomainXml
 from vdsm_hook_vmfex.hook.domxml import (
-    NicOnNetwork,
     attach_port_profiles,
     find_interfaces,
     interface_mac,
-    nics_on_network,
     parse_xml,
     serialize_xml,
 )
@@ -233,36 +231,3 @@ def test_every_rewritten_domain_starts_on_libvirt(macs, data):
         start_domain(conn, etree.tostring(root).decode())
     finally:
         conn.close()
-
-
-LIVE_DOMAIN = """<domain type='kvm' id='3'>
-  <name>web02</name>
-  <devices>
-    <interface type='direct'>
-      <mac address='00:1a:4a:16:01:60'/>
-      <source network='direct-pool' portid='4d3c' dev='eth3' mode='passthrough'/>
-      <virtualport type='802.1Qbh'><parameters profileid='Web'/></virtualport>
-    </interface>
-    <interface type='network'>
-      <mac address='00:1a:4a:16:01:61'/>
-      <source network='direct-pool'/>
-    </interface>
-    <interface type='bridge'>
-      <mac address='00:1a:4a:16:01:62'/>
-      <source bridge='ovirtmgmt'/>
-    </interface>
-    <interface type='network'>
-      <mac address='00:1a:4a:16:01:63'/>
-      <source network='direct-pool-2'/>
-    </interface>
-  </devices>
-</domain>"""
-
-
-def test_nics_on_network_reads_live_xml_whatever_the_actual_type():
-    # A running domain's live XML shows the actual type 'direct' for a NIC
-    # defined as type='network' on a passthrough network.
-    assert nics_on_network(LIVE_DOMAIN, "direct-pool") == [
-        NicOnNetwork("web02", "00:1a:4a:16:01:60", "Web"),
-        NicOnNetwork("web02", "00:1a:4a:16:01:61", None)]
-    assert nics_on_network(LIVE_DOMAIN, "other") == []

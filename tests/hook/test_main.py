@@ -205,7 +205,7 @@ def test_migration_destination_without_mapped_nics_skips_libvirt(tmp_path):
 
 def test_migration_check_waits_for_a_running_define(tmp_path):
     """`vmfex-direct-pool define` holds the lock while it redefines the network."""
-    from vdsm_hook_vmfex.hook.lock import hold_lock
+    from vdsm_hook_vmfex.host.lock import hold_lock
 
     uri = node_uri(tmp_path, host_node_xml(devices=2))
     release = threading.Event()

@@ -17,7 +17,7 @@ from tests.domains import host_node_xml
 from tests.hook.runner import VM_ID, VM_MAP, lock_path, run_hook, sample
 from tests.paths import ROOT
 from vdsm_hook_vmfex.common.version import __version__
-from vdsm_hook_vmfex.hook.config import DEFAULT_LOCK_PATH, DEFAULT_NETWORK
+from vdsm_hook_vmfex.host.config import DEFAULT_LOCK_PATH, DEFAULT_NETWORK
 
 NAME = "vdsm-hook-vmfex"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -276,7 +276,7 @@ def test_engine_package_holds_engine_tools_and_not_the_host_side(build):
 
 
 def test_engine_package_ships_the_ansible_role_host_deploy_names(build):
-    from engine_tools.host_deploy import DEFAULT_ROLE
+    from engine_tools.commands.host_deploy import DEFAULT_ROLE
     table = file_table(build.engine)
     shipped = {p: perms for p, (perms, _) in table.items()
                if p.startswith("/usr/share/%s/ansible/" % NAME) and not perms.startswith("d")}
@@ -434,7 +434,7 @@ def test_installed_config_file_shows_the_defaults_commented(host_root, tmp_path)
     assert "# network = %s" % DEFAULT_NETWORK in lines
     assert "# lock_file = %s" % DEFAULT_LOCK_PATH in lines
     assert [line for line in lines if line and not line.startswith("#")] == ["[vmfex]"]
-    code = ("from vdsm_hook_vmfex.hook.config import load_settings; "
+    code = ("from vdsm_hook_vmfex.host.config import load_settings; "
             "s = load_settings({'VMFEX_CONF': %r}); print(s.network, s.lock_path, s.source)"
             % conf)
     proc = run([SYSTEM_PYTHON, "-c", code], env=installed_env(host_root), cwd=str(tmp_path))

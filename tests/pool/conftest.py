@@ -3,7 +3,7 @@ import libvirt
 import pytest
 
 from tests.virt_helpers import virt  # noqa: F401 - a fixture
-from vdsm_hook_vmfex.hook.virt import read_network
+from vdsm_hook_vmfex.host.virt import read_network
 
 
 @pytest.fixture

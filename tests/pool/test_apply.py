@@ -4,9 +4,9 @@ import pytest
 from tests.pool.helpers import BUSY, OTHER, define, node
 from tests.virt_helpers import libvirt_schema_errors
 from vdsm_hook_vmfex.common.errors import LibvirtFailure
-from vdsm_hook_vmfex.hook.virt import read_network
+from vdsm_hook_vmfex.host.netxml import build_network_xml
+from vdsm_hook_vmfex.host.virt import read_network
 from vdsm_hook_vmfex.pool.apply import apply_plan
-from vdsm_hook_vmfex.pool.netxml import build_network_xml
 from vdsm_hook_vmfex.pool.plan import Refused, plan_define, plan_remove
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from tests.pool.helpers import BUSY, run_cli
 from tests.sysfs_helpers import vmfex_host
-from vdsm_hook_vmfex.hook.virt import read_network
+from vdsm_hook_vmfex.host.virt import read_network
 from vdsm_hook_vmfex.pool import cli
 
 

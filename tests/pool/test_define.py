@@ -8,7 +8,7 @@ from tests.paths import ROOT
 from tests.pool.helpers import BUSY, OTHER
 from tests.sysfs_helpers import ZERO, add_pci_nic, vmfex_host
 from tests.virt_helpers import libvirt_schema_errors
-from vdsm_hook_vmfex.hook.lock import hold_lock
+from vdsm_hook_vmfex.host.lock import hold_lock
 from vdsm_hook_vmfex.pool import cli
 
 

@@ -4,9 +4,9 @@ import pytest
 
 from tests.pool.helpers import BUSY, define, node
 from tests.virt_helpers import CallRecorder, libvirt_schema_errors
-from vdsm_hook_vmfex.hook.virt import read_network
+from vdsm_hook_vmfex.host.netxml import PoolState
+from vdsm_hook_vmfex.host.virt import read_network
 from vdsm_hook_vmfex.pool.apply import apply_plan
-from vdsm_hook_vmfex.pool.netxml import PoolState
 from vdsm_hook_vmfex.pool.plan import NoDevices, define_steps, plan_define, shared_warnings
 from vdsm_hook_vmfex.pool.status import pool_status
 

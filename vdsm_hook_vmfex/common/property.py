@@ -8,7 +8,7 @@ every VM start.
 PROPERTY_NAME = "vmfex"
 
 # What a value may be padded with, and what an empty value may hold. The
-# engine's regex (engine_tools.regex) admits only ASCII spaces around the
+# engine's regex (engine_tools.model.regex) admits only ASCII spaces around the
 # braces; the parser also takes tab, CR and LF, which a value pasted from a
 # file carries. Anything else (U+00A0, U+3000, VT, ...) is no map and no
 # "empty" either: the parser refuses it.

@@ -82,7 +82,7 @@ def _run_mapped(hook_point: str, value: str, environ: dict,
                 original: "bytes | None" = None) -> int:
     from vdsm_hook_vmfex.common.errors import VmfexError
     from vdsm_hook_vmfex.hook import domxml, models
-    from vdsm_hook_vmfex.hook.config import load_settings
+    from vdsm_hook_vmfex.host.config import load_settings
 
     path = environ.get("_hook_domxml")
     if not path:
@@ -128,8 +128,8 @@ def _run_mapped(hook_point: str, value: str, environ: dict,
 
 def _check_destination(root, mapping: dict, settings, vm: str) -> int:
     from vdsm_hook_vmfex.hook.domxml import find_interfaces, interface_mac
-    from vdsm_hook_vmfex.hook.lock import hold_lock
-    from vdsm_hook_vmfex.hook.virt import check_network_ready, open_connection
+    from vdsm_hook_vmfex.host.lock import hold_lock
+    from vdsm_hook_vmfex.host.virt import check_network_ready, open_connection
 
     needed = sum(1 for iface in find_interfaces(root)
                  if interface_mac(iface) in mapping)

@@ -1,6 +1,6 @@
 """Carry out a plan step by step; after a failed step, recover what matters."""
 from vdsm_hook_vmfex.common.errors import LibvirtFailure
-from vdsm_hook_vmfex.hook.virt import change_network
+from vdsm_hook_vmfex.host.virt import change_network
 from vdsm_hook_vmfex.pool.plan import STEP_DONE, Plan, Refused, refusal
 
 

@@ -6,7 +6,7 @@ import sys
 from vdsm_hook_vmfex.common.cli import EXIT_OK, UsageError, add_command
 from vdsm_hook_vmfex.common.errors import InvalidName
 from vdsm_hook_vmfex.common.rules import check_ifname
-from vdsm_hook_vmfex.pool.netxml import FORWARD_MODE
+from vdsm_hook_vmfex.host.netxml import FORWARD_MODE
 from vdsm_hook_vmfex.pool.options import (
     add_target_arguments,
     describe_steps,
@@ -93,8 +93,8 @@ def _warn_shared(plan: Plan) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vdsm_hook_vmfex.hook.config import load_settings
-    from vdsm_hook_vmfex.hook.lock import hold_lock
+    from vdsm_hook_vmfex.host.config import load_settings
+    from vdsm_hook_vmfex.host.lock import hold_lock
     from vdsm_hook_vmfex.pool.apply import apply_plan
     from vdsm_hook_vmfex.pool.plan import plan_define
     settings = load_settings()

@@ -45,7 +45,7 @@ def checked_uri(uri: "str | None") -> "str | None":
 @contextmanager
 def libvirt_connection(args: argparse.Namespace):
     """A connection to --uri (or the default), closed afterwards."""
-    from vdsm_hook_vmfex.hook.virt import open_connection
+    from vdsm_hook_vmfex.host.virt import open_connection
     conn = open_connection(checked_uri(args.uri))
     try:
         yield conn

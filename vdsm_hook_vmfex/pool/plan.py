@@ -4,7 +4,7 @@ plan_define/plan_remove read libvirt through an open connection; the
 decisions themselves (define_steps, refusal) are pure.
 """
 from vdsm_hook_vmfex.common.errors import VmfexError
-from vdsm_hook_vmfex.pool.netxml import FORWARD_MODE, build_network_xml
+from vdsm_hook_vmfex.host.netxml import FORWARD_MODE, build_network_xml
 
 STEP_DONE = {"destroy": "stopped", "define": "defined", "start": "started",
              "autostart": "autostart set", "undefine": "undefined"}
@@ -49,7 +49,7 @@ class Plan(object):
         self.xml = xml
         self.devices = devices or []
         self.disruptive = disruptive  # stops or replaces the network VMs use
-        self.users = users or []  # domxml.NicOnNetwork
+        self.users = users or []  # domainxml.NicOnNetwork
         self.shared = shared or {}  # device -> other networks listing it
 
 
@@ -109,7 +109,7 @@ def refusal(plan: Plan, force: bool = False) -> "str | None":
 def plan_define(conn, name: str, devices: "list") -> Plan:
     """Read the network and decide; running domains are listed only when the
     change would stop or replace the network."""
-    from vdsm_hook_vmfex.hook.virt import (
+    from vdsm_hook_vmfex.host.virt import (
         devices_in_other_networks,
         list_network_users,
         read_network,
@@ -140,7 +140,7 @@ def shared_warnings(plan: Plan) -> "list":
 
 def plan_remove(conn, name: str) -> Plan:
     """Decide how to remove the network; running domains are always checked."""
-    from vdsm_hook_vmfex.hook.virt import list_network_users, read_network
+    from vdsm_hook_vmfex.host.virt import list_network_users, read_network
     current = read_network(conn, name)
     steps = []
     if current is not None:

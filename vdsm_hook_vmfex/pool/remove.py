@@ -34,8 +34,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vdsm_hook_vmfex.hook.config import load_settings
-    from vdsm_hook_vmfex.hook.lock import hold_lock
+    from vdsm_hook_vmfex.host.config import load_settings
+    from vdsm_hook_vmfex.host.lock import hold_lock
     from vdsm_hook_vmfex.pool.apply import apply_plan
     from vdsm_hook_vmfex.pool.plan import plan_remove
     settings = load_settings()

@@ -27,7 +27,7 @@ class PoolStatus(object):
                  warnings: "list") -> None:
         self.name = name
         self.current = current  # virt.NetworkInfo or None
-        self.users = users  # domxml.NicOnNetwork
+        self.users = users  # domainxml.NicOnNetwork
         self.reason = reason  # None when ready
         self.warnings = warnings
 
@@ -58,7 +58,7 @@ class PoolStatus(object):
 
 def pool_status(conn, name: str) -> PoolStatus:
     """Everything `status` reports, read from libvirt."""
-    from vdsm_hook_vmfex.hook.virt import list_network_users, read_network, require_ready
+    from vdsm_hook_vmfex.host.virt import list_network_users, read_network, require_ready
     current = read_network(conn, name)
     users = list_network_users(conn, name)
     reason = None
@@ -126,7 +126,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vdsm_hook_vmfex.hook.config import load_settings
+    from vdsm_hook_vmfex.host.config import load_settings
     name = network_name(args, load_settings())
     with libvirt_connection(args) as conn:
         status = pool_status(conn, name)

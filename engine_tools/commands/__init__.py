@@ -1,0 +1,1 @@
+"""The subcommands of `vmfex-engine`, one module each, each registering its own parser."""

@@ -1,0 +1,153 @@
+"""`vmfex-engine assign`: set the vmfex maps of the VMs a CSV file names."""
+import argparse
+import sys
+from typing import List, Optional, TextIO
+
+from engine_tools.commands.progress import Progress
+from engine_tools.commands.results import Results, classify, to_verify
+from engine_tools.engine import client as engine_client
+from engine_tools.engine.options import (
+    CONNECTION_HELP,
+    add_connection_arguments,
+    connection_options,
+)
+from engine_tools.model.assign_plan import Change, plan_assign
+from engine_tools.model.csv_rows import decode, format_problem, parse_rows
+from engine_tools.ucsm import client as ucsm
+from vdsm_hook_vmfex.common.cli import add_command
+from vdsm_hook_vmfex.common.errors import VmfexError
+from vdsm_hook_vmfex.common.vmfex_map import format_vmfex_map
+
+
+def add_parser(subparsers) -> None:
+    parser = add_command(
+        subparsers, "assign", help="set the vmfex maps of the VMs a CSV file names",
+        description="Each VM named in FILE gets exactly its rows as its vmfex map "
+                    "(--merge: rows are merged in, an empty profile removes a MAC). "
+                    "Every row is checked before anything is written.",
+        epilog="CSV: header vm,mac,profile or vm,nic,profile\n" + CONNECTION_HELP)
+    parser.add_argument("file", metavar="FILE.csv", help="CSV file, '-' for stdin")
+    parser.add_argument("--merge", action="store_true",
+                        help="merge rows into the current maps instead of replacing them")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print old and new map per VM, write nothing")
+    add_connection_arguments(parser)
+    ucsm.add_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return assign(args.file, args.merge, args.dry_run, connection_options(args),
+                  sys.stdout, sys.stderr, ucsm_options=ucsm.options_from_args(args))
+
+
+def read_source(path: str) -> str:
+    """The CSV text of FILE, or of stdin for `-`."""
+    if path == "-":
+        return decode(sys.stdin.buffer.read(), "<stdin>")
+    try:
+        with open(path, "rb") as f:
+            return decode(f.read(), path)
+    except OSError as e:
+        raise VmfexError("cannot read %s: %s" % (path, e.strerror)) from None
+
+
+def _show_map(change_map, text: str) -> str:
+    if change_map is None:
+        return "%s (invalid, replaced)" % text
+    return format_vmfex_map(change_map) if change_map else "(none)"
+
+
+def _when(change: Change) -> str:
+    if change.next_run:
+        return "applies at next start (VM is %s)" % change.vm.status
+    return "applies at once (VM is %s)" % change.vm.status
+
+
+def print_dry_run(changes: List[Change], unchanged: int, out: TextIO) -> None:
+    for change in changes:
+        out.write("%s: would change, %s\n  old: %s\n  new: %s\n" % (
+            change.vm.name, _when(change), _show_map(change.old_map, change.old_text),
+            format_vmfex_map(change.new_map) if change.new_map else "(none: vmfex removed)"))
+    out.write("dry run: %d would change, %d unchanged, %d would apply at next start; "
+              "nothing written\n" % (len(changes), unchanged,
+                                     sum(1 for c in changes if c.next_run)))
+
+
+def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options,
+           out: TextIO, err: TextIO, ucsm_options=None) -> int:
+    """Run assign; return the exit code. Raises VmfexError for fatal errors.
+    With ucsm_options every profile written must exist on UCS Manager."""
+    source = "<stdin>" if path == "-" else path
+    rows, problems = parse_rows(read_source(path), merge)
+    if not rows and not problems:
+        out.write("%s: no rows, nothing to do\n" % source)
+        return 0
+    plan = None
+    if rows:
+        with engine_client.session(options) as connection:
+            vms = engine_client.read_vms(connection, sorted({row.vm for row in rows}))
+            plan = plan_assign(rows, vms, merge)
+            problems = sorted(problems + plan.problems + _ucsm_problems(
+                rows, plan, ucsm_options, err), key=lambda p: p.line)
+            if not problems and not dry_run:
+                return _apply(connection, plan, out, err)
+    if problems:
+        for problem in problems:
+            err.write("error: %s\n" % format_problem(source, problem))
+        err.write("%d problem(s) in %s: nothing written\n" % (len(problems), source))
+        return 1
+    print_dry_run(plan.changes, len(plan.unchanged), out)
+    return 0
+
+
+def _ucsm_problems(rows, plan, ucsm_options, err: TextIO) -> list:
+    if ucsm_options is None:
+        return []
+    from engine_tools.ucsm import checks as ucsm_checks
+
+    return ucsm_checks.assign_problems(rows, plan, ucsm.read_profiles(ucsm_options, err))
+
+
+def _apply(connection, plan, out: TextIO, err: TextIO) -> int:
+    progress = Progress(len(plan.changes), "updating VMs", err)
+    try:
+        outcomes, stopped = engine_client.apply_changes(
+            connection, plan.changes, lambda change, outcome: progress.step())
+    finally:
+        progress.close()
+    readback, readback_error = None, None
+    names = to_verify(plan.changes, outcomes)
+    if names and stopped is None:
+        try:
+            readback = engine_client.read_back(connection, names)
+        except VmfexError as e:
+            readback_error = str(e)
+    results = classify(plan.changes, outcomes, readback, readback_error)
+    report(results, len(plan.unchanged), stopped, readback_error, out, err)
+    return 1 if results.failed or results.not_attempted or readback_error else 0
+
+
+def report(results: Results, unchanged: int, stopped: Optional[str],
+           readback_error: Optional[str], out: TextIO, err: TextIO) -> None:
+    """One line per VM written or failed, the reason a run stopped, the summary."""
+    for change in sorted(results.changed, key=lambda c: c.vm.name):
+        out.write("%s: changed, %s\n" % (change.vm.name, _when(change)))
+    out.flush()
+    for name in sorted(results.failed):
+        err.write("error: VM %s: %s\n" % (name, results.failed[name]))
+    if stopped:
+        err.write("error: run stopped: %s\n" % stopped)
+    if results.not_attempted:
+        err.write("error: %d VM(s) not attempted (first: %s): run the same command "
+                  "again, VMs already changed stay as they are\n"
+                  % (len(results.not_attempted),
+                     min(c.vm.name for c in results.not_attempted)))
+    if readback_error:
+        err.write("error: could not read the changed VMs back to verify them: %s\n"
+                  % readback_error)
+    err.flush()
+    out.write("summary: %d changed, %d unchanged, %d failed, %d not attempted, "
+              "%d apply at next start\n" % (
+                  len(results.changed), unchanged, len(results.failed),
+                  len(results.not_attempted), sum(1 for c in results.changed if c.next_run)))

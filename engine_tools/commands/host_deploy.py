@@ -1,0 +1,149 @@
+"""`vmfex-engine host-deploy enable|disable|status`: make the engine's own host
+deploy set up VM-FEX on every host it adds or reinstalls."""
+import argparse
+import difflib
+import errno
+import os
+import sys
+from typing import Optional
+
+from vdsm_hook_vmfex.common.cli import add_command
+from vdsm_hook_vmfex.common.errors import VmfexError
+
+# ovirt-engine: AnsibleConstants.HOST_DEPLOY_POST_TASKS_FILE_PATH
+DEFAULT_FILE = "/etc/ovirt-engine/ansible/ovirt-host-deploy-post-tasks.yml"
+# Where the vdsm-hook-vmfex-engine RPM puts the role (packaging/ansible).
+DEFAULT_ROLE = "/usr/share/vdsm-hook-vmfex/ansible/roles/vmfex"
+NEW_FILE_MODE = 0o644  # the engine runs ansible-playbook as user ovirt: it must read it
+
+EPILOG = """\
+examples:
+  vmfex-engine host-deploy status
+  vmfex-engine host-deploy enable --dry-run     # show the lines it would add
+  vmfex-engine host-deploy enable
+  vmfex-engine host-deploy disable
+  vmfex-engine host-deploy enable --file /tmp/staging-post-tasks.yml
+
+enable adds one marked include of the vmfex role to the engine's host deploy
+post-tasks file (created when missing); every other line of the file stays
+as it is. Hosts get VM-FEX when the engine deploys or reinstalls them; for the
+hosts that exist now run the playbook vmfex-hosts.yml next to the role, or
+reinstall them. Set the role's variables (vmfex_devices, vmfex_optional, ...)
+in the engine's host deploy inventory or in the file itself; see README.
+
+exit codes: 0 ok (status: enabled), 1 failure, refusal or (status) not
+enabled, 2 usage; nothing is written when it refuses.
+"""
+
+
+class FileError(VmfexError):
+    """The post-tasks file cannot be read or written."""
+
+
+def add_parser(subparsers) -> None:
+    """Add `host-deploy` to the vmfex-engine subcommands."""
+    parser = add_command(
+        subparsers, "host-deploy",
+        help="include the VM-FEX host setup in the engine's host deploy",
+        description="Add (enable), remove (disable) or check (status) the include of "
+                    "the vmfex Ansible role in the engine's host deploy post-tasks file.",
+        epilog=EPILOG)
+    parser.add_argument("action", choices=("enable", "disable", "status"),
+                        help="enable, disable or status")
+    parser.add_argument("--file", metavar="PATH", default=DEFAULT_FILE,
+                        help="post-tasks file (default: %(default)s)")
+    parser.add_argument("--role", metavar="DIR", default=DEFAULT_ROLE,
+                        help="the vmfex role the include names (default: %(default)s)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="show the change as a diff, write nothing")
+    parser.set_defaults(run=run)
+
+
+def read_text(path: str) -> Optional[str]:
+    """The file's text, or None when it does not exist."""
+    try:
+        with open(path, "rb") as src:
+            data = src.read()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise FileError("cannot read %s: %s" % (path, err.strerror)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise FileError("cannot use %s: byte %d is not UTF-8: expected a UTF-8 YAML "
+                        "task list; nothing written" % (path, err.start + 1)) from None
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Replace (or create) `path` with a fully written temp file in its
+    directory, keeping the mode and, when allowed, the owner."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    tmp_path = os.path.join(directory, ".%s.vmfex-%d.tmp" % (os.path.basename(path),
+                                                             os.getpid()))
+    try:
+        fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as err:
+        if err.errno == errno.ENOENT:
+            raise FileError("cannot write %s: directory %s does not exist (is this the "
+                            "engine machine? --file names another file)"
+                            % (path, directory)) from None
+        raise FileError("cannot write %s: %s in directory %s (run it as root on the "
+                        "engine machine)" % (path, err.strerror, directory)) from None
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(text.encode("utf-8"))
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.chmod(tmp_path, st.st_mode & 0o7777 if st else NEW_FILE_MODE)
+        if st is not None and os.geteuid() == 0:
+            os.chown(tmp_path, st.st_uid, st.st_gid)
+        os.replace(tmp_path, path)
+    except OSError as err:
+        os.unlink(tmp_path)
+        raise FileError("cannot write %s: %s" % (path, err.strerror)) from None
+
+
+def _diff(path: str, old: Optional[str], new: str) -> str:
+    return "".join(difflib.unified_diff(
+        (old or "").splitlines(True), new.splitlines(True),
+        fromfile=path if old is not None else "/dev/null", tofile=path))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `host-deploy ACTION`; return the exit code (errors raise VmfexError)."""
+    from engine_tools.deploy import post_tasks
+
+    text = read_text(args.file)
+    try:
+        if args.action == "status":
+            enabled, message = post_tasks.status(text, args.role)
+            sys.stdout.write("%s: %s %s\n" % ("enabled" if enabled else "disabled",
+                                              args.file, message))
+            if enabled and not os.path.isdir(args.role):
+                sys.stderr.write("vmfex-engine: warning: %s is missing on this machine: "
+                                 "install vdsm-hook-vmfex-engine, or host deploy fails\n"
+                                 % args.role)
+            return 0 if enabled else 1
+        change = post_tasks.enable if args.action == "enable" else post_tasks.disable
+        new, message = change(text, args.role)
+    except (post_tasks.NotATaskList, post_tasks.CannotEdit) as err:
+        raise FileError("refusing to change %s: %s; nothing written" % (args.file, err)) \
+            from None
+    if new is None:
+        sys.stdout.write("%s: unchanged, %s\n" % (args.file, message))
+        return 0
+    if args.dry_run:
+        sys.stdout.write(_diff(args.file, text, new))
+        sys.stderr.write("vmfex-engine: dry run: would write %s (%s); nothing written\n"
+                         % (args.file, message))
+        return 0
+    write_atomically(args.file, new)
+    effect = ("hosts the engine deploys or reinstalls from now on get VM-FEX"
+              if args.action == "enable" else "hosts deployed from now on do not get VM-FEX")
+    sys.stdout.write("%s: %s; %s\n" % (args.file, message, effect))
+    return 0

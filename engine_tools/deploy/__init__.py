@@ -1,0 +1,1 @@
+"""Host deploy: the engine's post-tasks file, edited as text (pure)."""

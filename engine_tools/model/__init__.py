@@ -1,0 +1,1 @@
+"""Pure plans and rules: CSV rows, VM maps, vNIC profiles, engine-config values. No I/O."""
