@@ -91,7 +91,7 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
             problems = sorted(problems + plan.problems + _ucsm_problems(
                 rows, plan, ucsm_options, err), key=lambda p: p.line)
             if not problems and not dry_run:
-                return _apply(connection, plan, out, err)
+                return _apply(connection, plan, merge, out, err)
     if problems:
         for problem in problems:
             err.write("error: %s\n" % format_problem(source, problem))
@@ -109,21 +109,26 @@ def _ucsm_problems(rows, plan, ucsm_options, err: TextIO) -> list:
     return ucsm_checks.assign_problems(rows, plan, ucsm.read_profiles(ucsm_options, err))
 
 
-def _apply(connection, plan, out: TextIO, err: TextIO) -> int:
+def _apply(connection, plan, merge: bool, out: TextIO, err: TextIO) -> int:
+    """Write the maps (each over what its VM holds right before: a plain
+    assign owns the whole map, --merge only its rows' MACs), read them back,
+    report."""
     progress = Progress(len(plan.changes), "updating VMs", err)
     try:
-        outcomes, stopped = engine_client.apply_changes(
-            connection, plan.changes, lambda change, outcome: progress.step())
+        writes = engine_client.write_maps(connection, plan.changes, not merge,
+                                          lambda change, outcome: progress.step())
     finally:
         progress.close()
+    stopped = writes.stopped
     readback, readback_error = None, None
-    names = to_verify(plan.changes, outcomes)
+    names = to_verify(writes.changes, writes.outcomes)
     if names and stopped is None:
         try:
             readback = engine_client.read_back(connection, names)
         except VmfexError as e:
             readback_error = str(e)
-    results = classify(plan.changes, outcomes, readback, readback_error)
+    results = classify(writes.changes, writes.outcomes, readback, readback_error)
+    results.failed.update(writes.skipped)
     report(results, len(plan.unchanged), stopped, readback_error, out, err)
     return 1 if results.failed or results.not_attempted or readback_error else 0
 

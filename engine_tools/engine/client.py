@@ -45,7 +45,9 @@ from engine_tools.engine.session import (  # noqa: F401
 )
 from engine_tools.engine.window import Outcome, run_windowed, send_all, wait_answer  # noqa: F401
 from engine_tools.engine.writes import (  # noqa: F401
+    MapWrites,
     add_profiles,
     apply_changes,
     change_nic_profiles,
+    write_maps,
 )
