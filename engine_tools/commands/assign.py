@@ -6,6 +6,7 @@ from typing import List, Optional, TextIO
 from engine_tools.commands.progress import Progress
 from engine_tools.commands.results import Results, classify, to_verify
 from engine_tools.engine import client as engine_client
+from engine_tools.engine import interrupt
 from engine_tools.engine.options import (
     CONNECTION_HELP,
     add_connection_arguments,
@@ -110,6 +111,14 @@ def _ucsm_problems(rows, plan, ucsm_options, err: TextIO) -> list:
 
 
 def _apply(connection, plan, merge: bool, out: TextIO, err: TextIO) -> int:
+    """Write, verify and report with SIGINT/SIGTERM deferred (interrupt): a
+    signal stops the writes and the run still ends with its summary, exit 1."""
+    with interrupt.deferred():
+        code = _write(connection, plan, merge, out, err)
+    return 1 if interrupt.requested() else code
+
+
+def _write(connection, plan, merge: bool, out: TextIO, err: TextIO) -> int:
     """Write the maps (each over what its VM holds right before: a plain
     assign owns the whole map, --merge only its rows' MACs), read them back,
     report."""

@@ -12,6 +12,7 @@ from engine_tools.commands.profiles import (
 from engine_tools.commands.progress import Progress
 from engine_tools.commands.results import Write, classify, nic_now, settle, to_verify
 from engine_tools.engine import client as engine_client
+from engine_tools.engine import interrupt
 from engine_tools.engine.options import (
     CONNECTION_HELP,
     add_connection_arguments,
@@ -152,6 +153,15 @@ def print_plan(plan: ConvertPlan, networking: Networking, out: TextIO) -> None:
 
 
 def _apply(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
+           err: TextIO) -> int:
+    """Write, verify and report with SIGINT/SIGTERM deferred (interrupt): a
+    signal stops the writes and the run still ends with its summary, exit 1."""
+    with interrupt.deferred():
+        code = _write(connection, plan, networking, out, err)
+    return 1 if interrupt.requested() else code
+
+
+def _write(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
            err: TextIO) -> int:
     """Write in order (profiles, NICs, maps), read everything written back,
     report what became of each write (results.settle) and the summary."""

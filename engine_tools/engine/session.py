@@ -61,6 +61,10 @@ class NoAnswer(ovirtsdk4.Error):
     """The engine did not answer within the timeout."""
 
 
+class Interrupted(ovirtsdk4.Error):
+    """A signal came while writing: no new request was sent."""
+
+
 def connect(options: Options) -> "ovirtsdk4.Connection":
     """An SDK connection, logged in within the timeout."""
     try:
@@ -132,6 +136,8 @@ def fault_text(error: "ovirtsdk4.Error") -> str:
 
 def engine_error(error: Exception, options: Options) -> EngineError:
     """A one-line EngineError for an SDK exception raised by a read or the login."""
+    if isinstance(error, Interrupted):
+        return EngineError(str(error))
     if isinstance(error, ovirtsdk4.AuthError):
         return EngineError("authentication failed for %s at %s: %s"
                            % (options.username, options.url, fault_text(error)))
@@ -165,7 +171,7 @@ def transport_text(error: Exception) -> str:
 def is_transport(error: Exception) -> bool:
     # pycurl failures (refused connection, TLS verification) come back as a
     # plain Error with neither an HTTP code nor an engine fault.
-    if isinstance(error, (UnreadableAnswer, NoAnswer)):
+    if isinstance(error, (UnreadableAnswer, NoAnswer, Interrupted)):
         return isinstance(error, NoAnswer)
     return isinstance(error, ovirtsdk4.ConnectionError) or (
         getattr(error, "code", None) is None and getattr(error, "fault", None) is None)

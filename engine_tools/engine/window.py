@@ -10,10 +10,12 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import ovirtsdk4
 
+from engine_tools.engine import interrupt
 from engine_tools.engine.bounded import Expired, call_within
 from engine_tools.engine.session import (
     DEFAULT_TIMEOUT,
     WINDOW,
+    Interrupted,
     NoAnswer,
     UnreadableAnswer,
     engine_error,
@@ -77,6 +79,8 @@ def run_windowed(starts: Iterable, window: int = WINDOW,
     authentication and transport failures stop the whole run (every other
     request would fail the same way). With `drain`, the requests already
     sent are still waited for (and their errors yielded) before it stops.
+    A signal received inside interrupt.deferred() stops it the same way
+    (Interrupted, after the requests sent were waited for).
     """
     pending = deque()
     stopped = []
@@ -99,7 +103,11 @@ def run_windowed(starts: Iterable, window: int = WINDOW,
                 stopped.append(e)
             return key, None, e
 
+    signal_name = None
     for key, start in starts:
+        signal_name = interrupt.requested() if interrupt.deferring() else None
+        if signal_name:
+            break
         pending.append((key, start()))
         if len(pending) >= window:
             yield finish(*pending.popleft())
@@ -109,6 +117,9 @@ def run_windowed(starts: Iterable, window: int = WINDOW,
         yield finish(*pending.popleft())
     if stopped:
         raise stopped[0]
+    if signal_name:
+        raise Interrupted("interrupted by %s: no new request sent, the ones sent were "
+                          "waited for" % signal_name)
 
 def _outcome(error: Optional[Exception]) -> Outcome:
     if error is None:

@@ -5,7 +5,9 @@ parser with `add_command` and sets `run=function(args) -> exit code`. Exit
 codes and the one-line error format live here, once for both tools.
 """
 import argparse
+import signal
 import sys
+import threading
 
 from vdsm_hook_vmfex.common.errors import VmfexError
 
@@ -16,6 +18,14 @@ EXIT_USAGE = 2
 
 class UsageError(VmfexError):
     """A bad command-line value: exit 2, like argparse's own usage errors."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, as SIGINT raises KeyboardInterrupt."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
 
 
 def add_command(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
@@ -85,6 +95,19 @@ def run_command(prog: str, parser: argparse.ArgumentParser,
     else is a bug in the tool: one line saying so, then the traceback.
     """
     args = parse(parser, argv)
+    # SIGTERM ends the program like SIGINT (one line, exit 1) instead of
+    # killing it silently; commands that write defer both to end with
+    # their summary (engine_tools.engine.interrupt).
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    try:
+        return _run(prog, args)
+    finally:
+        if main_thread and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(prog: str, args: argparse.Namespace) -> int:
     try:
         return args.run(args)
     except UsageError as err:
@@ -94,8 +117,10 @@ def run_command(prog: str, parser: argparse.ArgumentParser,
         _flush_stdout()
         say(prog, "error: %s" % err)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        say(prog, "interrupted")
+    except KeyboardInterrupt as err:
+        _flush_stdout()
+        say(prog, "interrupted by %s" % (
+            "SIGTERM" if isinstance(err, Terminated) else "SIGINT (Ctrl-C)"))
         return EXIT_FAILED
     except OSError as err:
         _flush_stdout()
