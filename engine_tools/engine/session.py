@@ -15,7 +15,8 @@ import ovirtsdk4
 from engine_tools.engine.bounded import Expired, call_within
 from vdsm_hook_vmfex.common.errors import VmfexError
 
-API_PATH = "/ovirt-engine/api"
+ENGINE_PATH = "/ovirt-engine"
+API_PATH = ENGINE_PATH + "/api"
 #: Requests in flight at once (and TCP connections the SDK may open).
 WINDOW = 8
 
@@ -51,6 +52,9 @@ def api_url(url: str) -> str:
                           "characters must be percent-encoded; %s" % (url, expected))
     if url.endswith(API_PATH):
         return url
+    if parts.path == ENGINE_PATH:
+        # the engine's welcome page (/ovirt-engine): its API is below it
+        return url + "/api"
     return url + API_PATH
 
 class UnreadableAnswer(ovirtsdk4.Error):
@@ -146,25 +150,51 @@ def engine_error(error: Exception, options: Options) -> EngineError:
     if isinstance(error, UnreadableAnswer):
         return EngineError("%s: %s" % (options.url, error))
     if is_transport(error):
-        return EngineError("cannot connect to %s: %s" % (options.url, transport_text(error)))
+        return EngineError("cannot connect to %s: %s%s" % (
+            options.url, transport_text(error), trust_hint(error, options)))
     return EngineError("%s: %s" % (options.url, fault_text(error)))
 
 
+#: libcurl's codes for a certificate no CA given vouches for
+#: (CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE).
+_CURL_UNTRUSTED = (60, 77)
+
+
+def trust_hint(error: Exception, options: Options) -> str:
+    """What to do about an engine certificate that is not trusted ("" for
+    any other failure): the engine's own CA, from the engine machine or
+    from the engine's PKI resource URL (ovirt-engine PKIResourceServlet)."""
+    if _curl_code(error) not in _CURL_UNTRUSTED or "name" in transport_text(error):
+        return ""
+    parts = urlsplit(options.url)
+    return ("; give the engine's CA with --ca-file FILE: /etc/pki/ovirt-engine/ca.pem "
+            "on the engine machine, also served at %s://%s/ovirt-engine/services/"
+            "pki-resource?resource=ca-certificate&format=X509-PEM-CA" % (
+                parts.scheme, parts.netloc))
+
+
 _CURL_TIMEOUT = 28  # CURLE_OPERATION_TIMEDOUT
-# The SDK reports a failed transfer as the repr of libcurl's error list.
+# The SDK reports a failed transfer as the repr of libcurl's error list,
+# and a failed login as "Error while sending HTTP request: (CODE, 'TEXT')".
 _CURL_FAILURE = re.compile(r"<pycurl\.Curl object at [^>]*>, (\d+), '(.*?)'\)")
+_CURL_LOGIN_FAILURE = re.compile(r"^Error while sending HTTP request: \((\d+), '(.*?)'\)$")
+
+
+def _curl_match(error: Exception):
+    text = str(error)
+    return _CURL_FAILURE.search(text) or _CURL_LOGIN_FAILURE.search(text)
 
 
 def _curl_code(error: Exception) -> Optional[int]:
     if isinstance(error, ovirtsdk4.TimeoutError):
         return _CURL_TIMEOUT
-    match = _CURL_FAILURE.search(str(error))
+    match = _curl_match(error)
     return int(match.group(1)) if match else None
 
 
 def transport_text(error: Exception) -> str:
     """libcurl's own words for a failed transfer, without the SDK's wrapping."""
-    match = _CURL_FAILURE.search(str(error))
+    match = _curl_match(error)
     return match.group(2) if match else " ".join(str(error).split())
 
 
