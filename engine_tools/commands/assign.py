@@ -3,7 +3,7 @@ import argparse
 import sys
 from typing import List, Optional, TextIO
 
-from engine_tools.commands.progress import Progress
+from engine_tools.commands.progress import Progress, bars
 from engine_tools.commands.results import Results, classify, to_verify
 from engine_tools.engine import client as engine_client
 from engine_tools.engine import interrupt
@@ -87,7 +87,8 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
     plan = None
     if rows:
         with engine_client.session(options) as connection:
-            vms = engine_client.read_vms(connection, sorted({row.vm for row in rows}))
+            vms = engine_client.read_vms(connection, sorted({row.vm for row in rows}),
+                                         bars(err))
             plan = plan_assign(rows, vms, merge)
             problems = sorted(problems + plan.problems + _ucsm_problems(
                 rows, plan, ucsm_options, err), key=lambda p: p.line)
@@ -133,7 +134,7 @@ def _write(connection, plan, merge: bool, out: TextIO, err: TextIO) -> int:
     names = to_verify(writes.changes, writes.outcomes)
     if names and stopped is None:
         try:
-            readback = engine_client.read_back(connection, names)
+            readback = engine_client.read_back(connection, names, bars(err))
         except VmfexError as e:
             readback_error = str(e)
     results = classify(writes.changes, writes.outcomes, readback, readback_error)

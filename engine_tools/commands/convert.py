@@ -9,7 +9,7 @@ from engine_tools.commands.profiles import (
     report_stop,
     verify_profiles,
 )
-from engine_tools.commands.progress import Progress
+from engine_tools.commands.progress import Progress, bars
 from engine_tools.commands.results import Write, classify, nic_now, settle, to_verify
 from engine_tools.engine import client as engine_client
 from engine_tools.engine import interrupt
@@ -106,7 +106,7 @@ def convert(names: Optional[List[str]], dry_run: bool, create_profiles: bool,
     a NIC moves to must exist on UCS Manager (else nothing is written)."""
     with engine_client.session(options) as connection:
         networking = engine_client.read_networking(connection)
-        vms = engine_client.read_vms(connection, names)
+        vms = engine_client.read_vms(connection, names, bars(err))
         plan = plan_convert(vms, networking, names, include_running, create_profiles)
         if ucsm_options is not None and plan.nic_changes:
             plan.problems.extend(ucsm_problems(plan, ucsm.read_profiles(ucsm_options, err)))
@@ -253,7 +253,7 @@ def _verify(connection, plan: ConvertPlan, vm_changes, profile_outcomes, nic_wri
     readback = None
     if names and stopped is None and readback_error is None:
         try:
-            readback = engine_client.read_back(connection, names)
+            readback = engine_client.read_back(connection, names, bars())
         except VmfexError as e:
             readback_error = str(e)
     nics = settle(nic_writes, nic_outcomes, None if readback is None else nic_now(readback),

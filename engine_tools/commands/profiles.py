@@ -3,6 +3,7 @@ import argparse
 import sys
 from typing import Callable, List, Optional, TextIO, Tuple
 
+from engine_tools.commands.progress import bars
 from engine_tools.commands.results import Results, profile_writes, profiles_now, settle
 from engine_tools.engine import client as engine_client
 from engine_tools.engine import interrupt
@@ -109,7 +110,7 @@ def list_profiles(options: engine_client.Options, out: TextIO, err: TextIO) -> i
     """Print the vNIC profiles carrying vmfex; 0 (1 when a value is invalid)."""
     with engine_client.session(options) as connection:
         networking = engine_client.read_networking(connection)
-        counts = nic_counts(engine_client.read_vms(connection).values())
+        counts = nic_counts(engine_client.read_vms(connection, None, bars(err)).values())
     rows = [("vnic_profile", "network", "data_center", "ucs_port_profile", "nics")]
     invalid = 0
     for profile in sorted(networking.profiles.values(),

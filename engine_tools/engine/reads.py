@@ -26,6 +26,25 @@ NAMES_PER_SEARCH = 50
 SEARCH_CHARS = 3000
 
 
+class _NoBar(object):
+    """The progress of a read nobody watches."""
+
+    def step(self) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def no_progress(label: str, total: int) -> _NoBar:
+    """The default `progress` of the reads: (label, total) -> a bar with
+    step(), advance(count) and close() (commands.progress.bars draws one)."""
+    return _NoBar()
+
+
 def _state(vm: "types.Vm") -> VmState:
     properties = [(cp.name, cp.value or "") for cp in vm.custom_properties or ()]
     nics = [(nic.name, nic.mac.address.lower()) for nic in vm.nics or ()
@@ -71,33 +90,51 @@ def _vm_total(connection) -> int:
     return summary.vms.total or 0
 
 
-def _read_all(vms_service, total: int, timeout: float) -> List["types.Vm"]:
+def _read_all(vms_service, total: int, timeout: float,
+              progress: Callable = no_progress) -> List["types.Vm"]:
     # The API root told how many VMs there are: read that many pages at once,
     # then go on one page at a time until an empty page (a server-side cap
     # below PAGE_SIZE makes pages shorter, never wrong).
     guessed = max(1, math.ceil(total / PAGE_SIZE))
     found = []
     last_page_size = 0
-    for _, page, error in run_windowed(
-            ((n, _list_start(vms_service, "page %d" % n, PAGE_SIZE))
-             for n in range(1, guessed + 1)), timeout=timeout):
-        if error is not None:
-            raise error
-        found.extend(page)
-        last_page_size = len(page)
-    number = guessed
-    while last_page_size:
-        number += 1
-        page = wait_answer(_list_start(vms_service, "page %d" % number, PAGE_SIZE)(),
-                           timeout)
-        found.extend(page)
-        last_page_size = len(page)
+    bar = progress("reading VMs", total)
+    try:
+        for _, page, error in run_windowed(
+                ((n, _list_start(vms_service, "page %d" % n, PAGE_SIZE))
+                 for n in range(1, guessed + 1)), timeout=timeout):
+            if error is not None:
+                raise error
+            found.extend(page)
+            bar.advance(len(page))
+            last_page_size = len(page)
+        number = guessed
+        while last_page_size:
+            number += 1
+            page = wait_answer(_list_start(vms_service, "page %d" % number, PAGE_SIZE)(),
+                               timeout)
+            found.extend(page)
+            bar.advance(len(page))
+            last_page_size = len(page)
+    finally:
+        bar.close()
     return found
 
 
-def _read_named(vms_service, names: List[str], timeout: float) -> List["types.Vm"]:
+def _read_named(vms_service, names: List[str], timeout: float,
+                progress: Callable = no_progress) -> List["types.Vm"]:
     wanted = set(names)
     found = []
+    bar = progress("reading VMs", len(wanted))
+    try:
+        _read_batches(vms_service, names, timeout, wanted, found, bar)
+    finally:
+        bar.close()
+    return found
+
+
+def _read_batches(vms_service, names: List[str], timeout: float, wanted: set,
+                  found: list, bar) -> None:
     for (search, batch), page, error in run_windowed(
             (((s, batch), _list_start(vms_service, s, NAMES_PER_SEARCH))
              for s, batch in name_searches(names)), timeout=timeout):
@@ -115,20 +152,22 @@ def _read_named(vms_service, names: List[str], timeout: float) -> List["types.Vm
             page = wait_answer(start(), timeout)
             found.extend(vm for vm in page if vm.name in wanted)
             missing -= {vm.name for vm in page}
-    return found
+        bar.advance(len(batch))
 
 
-def read_vms(connection, names: Optional[List[str]] = None) -> Dict[str, VmState]:
+def read_vms(connection, names: Optional[List[str]] = None,
+             progress: Callable = no_progress) -> Dict[str, VmState]:
     """VMs by name with NICs and the custom properties of their next start.
 
     names None: every VM, page by page. Otherwise only those VMs, through
     name searches, unless the file names so many VMs that paging through
-    all of them takes fewer requests.
+    all of them takes fewer requests. progress(label, total): a bar per
+    phase (see no_progress).
     """
     vms_service = connection.system_service().vms_service()
     timeout = timeout_of(connection)
     if names is None:
-        listed = _read_all(vms_service, _vm_total(connection), timeout)
+        listed = _read_all(vms_service, _vm_total(connection), timeout, progress)
     else:
         searches = len(name_searches(names))
         if not searches:
@@ -139,53 +178,60 @@ def read_vms(connection, names: Optional[List[str]] = None) -> Dict[str, VmState
         # skip reading the VM count from the API root.
         total = _vm_total(connection) if searches > 2 else 0
         if searches <= 2 or searches <= math.ceil(total / PAGE_SIZE) + 1:
-            listed = _read_named(vms_service, names, timeout)
+            listed = _read_named(vms_service, names, timeout, progress)
         else:
-            listed = _read_all(vms_service, total, timeout)
+            listed = _read_all(vms_service, total, timeout, progress)
     vms = {vm.name: vm for vm in listed}
     if names is not None:
         vms = {name: vm for name, vm in vms.items() if name in set(names)}
-    return _with_next_run(vms_service, vms, timeout)
+    return _with_next_run(vms_service, vms, timeout, progress)
 
 
-def read_all_vms(options: Options) -> Dict[str, VmState]:
+def read_all_vms(options: Options, progress: Callable = no_progress) -> Dict[str, VmState]:
     """Every VM of the engine, in one session (export and check)."""
     with session(options) as connection:
-        return read_vms(connection)
+        return read_vms(connection, progress=progress)
 
 
-def read_both_models(options: Options) -> Tuple[Dict[str, VmState], Networking]:
+def read_both_models(options: Options, progress: Callable = no_progress
+                     ) -> Tuple[Dict[str, VmState], Networking]:
     """Every VM and every vNIC profile and network, in one session."""
     with session(options) as connection:
-        return read_vms(connection), read_networking(connection)
+        return read_vms(connection, progress=progress), read_networking(connection)
 
 
-def _with_next_run(vms_service, vms: Dict[str, "types.Vm"],
-                   timeout: float) -> Dict[str, VmState]:
+def _with_next_run(vms_service, vms: Dict[str, "types.Vm"], timeout: float,
+                   progress: Callable = no_progress) -> Dict[str, VmState]:
     # A running VM updated with next_run shows its running configuration in
     # lists; what it gets at its next start (what the hook will see, and what
     # an update must build on) is read from GET /vms/{id}?next_run=true.
     states = {name: _state(vm) for name, vm in vms.items()}
     pending = [vm for vm in vms.values() if vm.next_run_configuration_exists]
     starts = ((vm.name, _get_next_run(vms_service, vm.id)) for vm in pending)
-    for name, vm, error in run_windowed(starts, timeout=timeout):
-        if error is not None:
-            raise error
-        state = states[name]
-        properties = [(cp.name, cp.value or "") for cp in vm.custom_properties or ()]
-        states[name] = state._replace(properties=properties)
+    bar = progress("reading next-start configurations", len(pending))
+    try:
+        for name, vm, error in run_windowed(starts, timeout=timeout):
+            if error is not None:
+                raise error
+            state = states[name]
+            properties = [(cp.name, cp.value or "") for cp in vm.custom_properties or ()]
+            states[name] = state._replace(properties=properties)
+            bar.step()
+    finally:
+        bar.close()
     return states
 
 
 def _get_next_run(vms_service, vm_id: str) -> Callable:
     return lambda: vms_service.vm_service(vm_id).get(next_run=True, wait=False)
 
-def read_back(connection, names: List[str]) -> Dict[str, VmState]:
+def read_back(connection, names: List[str],
+              progress: Callable = no_progress) -> Dict[str, VmState]:
     """The VMs `names` as the engine holds them now (next start and NICs'
     vNIC profiles included), for comparing with what was written; errors
     come out as EngineError."""
     try:
-        return read_vms(connection, names)
+        return read_vms(connection, names, progress)
     except ovirtsdk4.Error as e:
         raise engine_error(e, options_of(connection)) from None
 
