@@ -167,7 +167,7 @@ def trust_hint(error: Exception, options: Options) -> str:
     if _curl_code(error) not in _CURL_UNTRUSTED or "name" in transport_text(error):
         return ""
     parts = urlsplit(options.url)
-    return ("; give the engine's CA with --ca-file FILE: /etc/pki/ovirt-engine/ca.pem "
+    return ("; give the engine's CA with --cafile FILE: /etc/pki/ovirt-engine/ca.pem "
             "on the engine machine, also served at %s://%s/ovirt-engine/services/"
             "pki-resource?resource=ca-certificate&format=X509-PEM-CA" % (
                 parts.scheme, parts.netloc))

@@ -33,6 +33,6 @@ def test_no_ca_file_says_where_the_engines_ca_is(sim, tmp_path):
     assert err.startswith("vmfex-engine: error: cannot connect to %s: " % sim.url)
     assert "(60," not in err
     assert err.endswith(
-        "; give the engine's CA with --ca-file FILE: /etc/pki/ovirt-engine/ca.pem on the "
+        "; give the engine's CA with --cafile FILE: /etc/pki/ovirt-engine/ca.pem on the "
         "engine machine, also served at https://%s/ovirt-engine/services/pki-resource?"
         "resource=ca-certificate&format=X509-PEM-CA\n" % host)
