@@ -1,6 +1,10 @@
 """model.map_rebase: a planned map write redone over what the VM holds now."""
+from hypothesis import given
+from hypothesis import strategies as st
+
 from engine_tools.model.assign_plan import Change, VmState
 from engine_tools.model.map_rebase import SOMEONE_ELSE, own_entries, rebase
+from vdsm_hook_vmfex.common.vmfex_map import format_vmfex_map
 
 A, B, C = "00:1a:4a:00:00:0a", "00:1a:4a:00:00:0b", "00:1a:4a:00:00:0c"
 
@@ -79,3 +83,33 @@ def test_a_vm_gone_or_started_meanwhile():
 def test_own_entries_are_the_macs_added_changed_or_removed():
     planned = Change(vm(), "", {A: "P1", B: "P2"}, {A: "P1", B: "P3", C: "P4"}, [], False)
     assert own_entries(planned) == [B, C]
+
+
+MACS = st.sampled_from([A, B, C])
+MAPS = st.dictionaries(MACS, st.sampled_from(["P1", "P2", "P3"]), max_size=3)
+
+
+def state(mapping, **others):
+    return vm(format_vmfex_map(mapping) if mapping else None, **others)
+
+
+@given(old=MAPS, new=MAPS, now=MAPS, whole=st.booleans())
+def test_rebase_keeps_what_others_did_or_refuses(old, new, now, whole):
+    start = state(old)
+    text = format_vmfex_map(new) if new else ""
+    planned = Change(start, dict(start.properties).get("vmfex", ""), old, new,
+                     [("vmfex", text)] if text else [], False)
+    sent, why = rebase(planned, state(now, other="theirs"), whole_map=whole)
+    if sent is None:
+        assert SOMEONE_ELSE in why
+        assert now != old
+        return
+    assert why is None
+    assert ("other", "theirs") in sent.properties   # another property kept
+    for mac in set(old) | set(new) | set(now):
+        if mac in own_entries(planned):
+            assert sent.new_map.get(mac) == new.get(mac)
+        else:
+            assert sent.new_map.get(mac) == now.get(mac)
+    if whole:
+        assert now == old
