@@ -209,7 +209,7 @@ def _write(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
                         c.nic.profile_id) for c in plan.nic_changes]
     profiles, nics, maps, readback_error = _verify(
         connection, plan, vm_changes, profile_outcomes, nic_writes, nic_outcomes,
-        vm_outcomes, stopped)
+        vm_outcomes, stopped, err)
     if map_writes is not None:
         maps.failed.update(map_writes.skipped)
     report_profiles(profiles, lambda item: network_label(networking, item.network_id),
@@ -243,7 +243,7 @@ def _write(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
 
 
 def _verify(connection, plan: ConvertPlan, vm_changes, profile_outcomes, nic_writes,
-            nic_outcomes, vm_outcomes, stopped):
+            nic_outcomes, vm_outcomes, stopped, err: TextIO):
     """(profile, NIC and map Results, why nothing could be read back): reads
     back the vNIC profiles and the VMs that may have been written."""
     profiles, readback_error = verify_profiles(connection, plan.new_profiles,
@@ -253,7 +253,7 @@ def _verify(connection, plan: ConvertPlan, vm_changes, profile_outcomes, nic_wri
     readback = None
     if names and stopped is None and readback_error is None:
         try:
-            readback = engine_client.read_back(connection, names, bars())
+            readback = engine_client.read_back(connection, names, bars(err))
         except VmfexError as e:
             readback_error = str(e)
     nics = settle(nic_writes, nic_outcomes, None if readback is None else nic_now(readback),
