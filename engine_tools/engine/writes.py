@@ -6,6 +6,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import ovirtsdk4.types as types
 
 from engine_tools.engine.reads import NAMES_PER_SEARCH, profile_of, read_back
+from engine_tools.engine.session import WINDOW
 from engine_tools.engine.window import Outcome, send_all
 from engine_tools.model.assign_plan import Change
 from engine_tools.model.map_rebase import rebase
@@ -17,6 +18,12 @@ from vdsm_hook_vmfex.common.errors import VmfexError
 #: sent; skipped: {VM name: why} of the ones another run changed meanwhile;
 #: stopped: why the run stopped early, or None.
 MapWrites = namedtuple("MapWrites", "changes outcomes skipped stopped")
+
+#: VMs re-read together right before their maps are written: one name search
+#: per request of the window, all in flight at once. Smaller batches drain
+#: the window more often; larger ones leave more time between a VM's
+#: re-read and its write.
+REREAD_BATCH = NAMES_PER_SEARCH * WINDOW
 
 
 def _update_start(vms_service, change: Change) -> Callable:
@@ -83,14 +90,14 @@ def change_nic_profiles(connection, changes: List[Tuple[str, str, str]],
 def write_maps(connection, changes: List[Change], whole_map: bool,
                on_done: Callable = lambda change, outcome: None) -> MapWrites:
     """Write VM maps (custom properties), each over what the VM holds right
-    before it is written: the VMs are re-read in batches of one name search
+    before it is written: the VMs are re-read in batches (REREAD_BATCH)
     just before their batch is sent, and each change is redone over what
     was read (model.map_rebase.rebase; whole_map: plain assign). A change
     another run made to the same entries skips the VM. Every map writer
     goes through here."""
     sent, outcomes, skipped = [], {}, {}
-    for first in range(0, len(changes), NAMES_PER_SEARCH):
-        batch = changes[first:first + NAMES_PER_SEARCH]
+    for first in range(0, len(changes), REREAD_BATCH):
+        batch = changes[first:first + REREAD_BATCH]
         try:
             now = read_back(connection, [change.vm.name for change in batch])
         except VmfexError as e:
