@@ -8,6 +8,7 @@ from vdsm_hook_vmfex.common.errors import InvalidName
 from vdsm_hook_vmfex.common.rules import check_ifname
 from vdsm_hook_vmfex.host.netxml import FORWARD_MODE
 from vdsm_hook_vmfex.pool.options import (
+    add_sysfs_argument,
     add_target_arguments,
     describe_steps,
     libvirt_connection,
@@ -46,8 +47,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--dev", metavar="IFACE", action="append", default=[],
                         help="a VM-FEX vNIC to include (repeat for each); "
                              "default: detect them")
-    parser.add_argument("--sysfs-root", metavar="DIR", default="/sys",
-                        help="where sysfs is mounted (default: /sys)")
+    add_sysfs_argument(parser)
     parser.add_argument("--dry-run", action="store_true",
                         help="print the XML and the changes; change nothing")
     parser.add_argument("--force", action="store_true",

@@ -23,6 +23,11 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
                              "installed, else libvirt's default URI)")
 
 
+def add_sysfs_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sysfs-root", metavar="DIR", default="/sys",
+                        help="where sysfs is mounted (default: /sys)")
+
+
 def network_name(args: argparse.Namespace, settings) -> str:
     """--name, checked, else the network the settings name."""
     if args.name is None:
