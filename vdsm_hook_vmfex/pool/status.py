@@ -1,6 +1,5 @@
 """`vmfex-direct-pool status`: can this host serve VM-FEX NICs?"""
 import argparse
-import json
 import sys
 
 from vdsm_hook_vmfex.common.cli import EXIT_FAILED, EXIT_OK, add_command
@@ -8,10 +7,12 @@ from vdsm_hook_vmfex.common.errors import NetworkNotReady
 from vdsm_hook_vmfex.pool.capacity import Capacity, pool_capacity
 from vdsm_hook_vmfex.pool.options import (
     PROG,
+    add_json_argument,
     add_sysfs_argument,
     add_target_arguments,
     libvirt_connection,
     network_name,
+    print_json,
     progress,
 )
 
@@ -158,7 +159,7 @@ def add_parser(subparsers) -> None:
                     "it can serve VMs, 1 when not.")
     add_target_arguments(parser)
     add_sysfs_argument(parser)
-    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    add_json_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -168,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     with libvirt_connection(args) as conn:
         status = pool_status(conn, name, args.sysfs_root)
     if args.json:
-        sys.stdout.write(json.dumps(status.as_dict(), indent=2, sort_keys=True) + "\n")
+        print_json(status.as_dict())
     else:
         sys.stdout.write(format_status(status))
     if not status.ready:
