@@ -23,10 +23,10 @@ ANSIBLE_PLAYBOOK = os.environ.get("VMFEX_ANSIBLE_PLAYBOOK",
                                   os.path.join(BIN, "ansible-playbook"))
 
 # The RPM puts vmfex-direct-pool on PATH as a launcher of the package's code;
-# this one launches the checkout's code, and gives `define` a sysfs tree the
+# this one launches the checkout's code, and gives `define` and `status` a sysfs tree the
 # test builds (the daemon's veths live in its own network namespace).
 LAUNCHER = """#!/bin/sh
-if [ "$1" = define ]; then set -- "$@" --sysfs-root "$VMFEX_TEST_SYSFS"; fi
+case "$1" in define|status) set -- "$@" --sysfs-root "$VMFEX_TEST_SYSFS";; esac
 PYTHONPATH={root} exec {python} -m {module} "$@"
 """
 
