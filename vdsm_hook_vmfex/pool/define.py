@@ -83,13 +83,14 @@ def chosen_devices(args: argparse.Namespace, warnings: "list") -> "tuple":
     return [nic.name for nic in chosen], []
 
 
-def plan_warnings(plan: Plan, force: bool) -> "list":
+def plan_warnings(plan: Plan, force: bool, dry_run: bool) -> "list":
     """What a define that goes ahead should tell: devices shared with other
     networks, and what --force let through."""
     warnings = shared_warnings(plan)
     if force and plan.absent and plan.steps:
-        warnings.append("%s: no such interface in %s on this host; defined anyway "
-                        "(--force)" % (" ".join(plan.absent), plan.absent_from))
+        warnings.append("%s: no such interface in %s on this host; %s anyway (--force)"
+                        % (" ".join(plan.absent), plan.absent_from,
+                           "would be defined" if dry_run else "defined"))
     if force and plan.users and plan.steps:
         warnings.append("running domains use network %r: %s"
                         % (plan.name, CONSEQUENCE["change"]))
@@ -117,5 +118,5 @@ def run(args: argparse.Namespace) -> int:
                 if reason is None:
                     apply_plan(conn, plan, args.force)
     outcome = Outcome("define", plan, args.dry_run, args.force, reason,
-                      warnings + plan_warnings(plan, args.force))
+                      warnings + plan_warnings(plan, args.force, args.dry_run))
     return report_outcome(outcome, args.json)
