@@ -69,7 +69,7 @@ def test_unreachable_hosts_missing_members_and_the_default_file(host, conn):
         "ansible_ssh_common_args": "-o ConnectTimeout=5 -o BatchMode=yes"}})
     check = host.ansible_playbook(CAPACITY_PLAYBOOK, inventory, ["--check"])
     assert check.rc == 0, check
-    default_file = os.path.join(host.tmp, "vmfex-capacity.json")
+    default_file = os.path.join(host.tmp, "fleet-capacity.json")
     assert table(check)[-1].endswith("not written (check mode): " + default_file)
     assert not os.path.exists(default_file)
 
