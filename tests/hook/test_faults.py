@@ -134,6 +134,24 @@ def test_a_nul_byte_anywhere_is_refused(tmp_path, xml):
                           "expected UTF-8 XML text\n" % (xml.index(b"\0") + 1, len(xml)))
 
 
+def test_a_dtd_with_an_internal_entity_is_refused_at_every_point(tmp_path):
+    # The entity would be kept unexpanded and the DOCTYPE dropped: the file
+    # written back would not be well-formed.
+    declaration, rest = sample().split(b"\n", 1)
+    assert declaration.startswith(b"<?xml")
+    domain = (declaration + b'\n<!DOCTYPE domain [<!ENTITY m "x">]>\n'
+              + rest.replace(b"<name>", b"<name>&m;", 1))
+    iface = b'<!DOCTYPE interface [<!ENTITY m "x">]>\n' + etree.tostring(
+        etree.fromstring(sample()).find("devices/interface"))
+    for point, xml in [("before_vm_start", domain), ("before_vm_migrate_destination", domain),
+                       ("before_nic_hotplug", iface), ("before_device_create", iface)]:
+        run = run_hook(tmp_path, point, xml, VM_MAP)
+        run.assert_refused()
+        assert run.stderr == ("vmfex: domain XML has a document type declaration "
+                              "(<!DOCTYPE ...>): expected XML without a DTD, as VDSM "
+                              "sends it\n"), point
+
+
 def test_a_nul_byte_is_refused_at_hotplug_and_migration_too(tmp_path):
     iface = etree.tostring(etree.fromstring(sample()).find("devices/interface"))
     run_hook(tmp_path, "before_nic_hotplug", iface + b"\0", VM_MAP).assert_refused()
