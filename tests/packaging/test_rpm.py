@@ -17,7 +17,11 @@ from tests.domains import host_node_xml
 from tests.hook.runner import VM_ID, VM_MAP, lock_path, run_hook, sample
 from tests.paths import ROOT
 from vdsm_hook_vmfex.common.version import __version__
-from vdsm_hook_vmfex.host.config import DEFAULT_LOCK_PATH, DEFAULT_NETWORK
+from vdsm_hook_vmfex.host.config import (
+    DEFAULT_LIBVIRT_TIMEOUT,
+    DEFAULT_LOCK_PATH,
+    DEFAULT_NETWORK,
+)
 
 NAME = "vdsm-hook-vmfex"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -433,6 +437,7 @@ def test_installed_config_file_shows_the_defaults_commented(host_root, tmp_path)
         lines = [line.strip() for line in conf_file]
     assert "# network = %s" % DEFAULT_NETWORK in lines
     assert "# lock_file = %s" % DEFAULT_LOCK_PATH in lines
+    assert "# libvirt_timeout = %g" % DEFAULT_LIBVIRT_TIMEOUT in lines
     assert [line for line in lines if line and not line.startswith("#")] == ["[vmfex]"]
     code = ("from vdsm_hook_vmfex.host.config import load_settings; "
             "s = load_settings({'VMFEX_CONF': %r}); print(s.network, s.lock_path, s.source)"
