@@ -262,3 +262,25 @@ def test_no_input_makes_a_traceback_or_changes_a_refused_file(tmp_path_factory, 
     elif not run.unchanged:
         etree.fromstring(run.after)  # what the hook writes is XML
 
+
+
+# --- Python 3.6 under LANG=C: every output of the hook survives -------------
+
+ASCII_LOCALE = {"LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+
+
+def test_non_ascii_names_are_escaped_not_a_traceback_under_an_ascii_locale(tmp_path):
+    conf = "[vmfex]\nnetwork = caf\u00e9-pool\nlock_file = %s\nnetwrok = \u00e9\n" % (
+        tmp_path / "lock")
+    run = run_hook(tmp_path, "before_vm_start", sample(), VM_MAP, conf=conf.encode(),
+                   **ASCII_LOCALE)
+    assert run.code == 0, run.stderr
+    run.assert_clean_output()
+    assert "in [vmfex] of" in run.stderr  # the warning about 'netwrok'
+    assert "-> network caf\\xe9-pool, port profile 'Profile1'" in run.stderr
+    run = run_hook(tmp_path, "before_vm_start", sample(),
+                   {"vmfex": "{'00:1a:4a:16:01:b0': 'Caf\u00e9 \u30a6'}"}, **ASCII_LOCALE)
+    run.assert_refused()
+    # The environment is decoded as ASCII there: the bytes show as escapes.
+    assert "invalid port profile 'Caf\\udcc3\\udca9 \\udce3\\udc82\\udca6'" in run.stderr
+    assert len(run.stderr.splitlines()) == 1
