@@ -72,8 +72,9 @@ def require_ready(name: str, network: "NetworkInfo | None",
     if len(live.free) < nics_needed:
         raise NetworkNotReady(
             "libvirt network %r has %d free VM-FEX vNIC(s) of %d, this VM needs "
-            "%d: free vNICs on this host or choose another host"
-            % (name, len(live.free), len(live.devices), nics_needed))
+            "%d: if vNICs were added to this host's service profile, %s; else "
+            "free vNICs on this host or choose another host"
+            % (name, len(live.free), len(live.devices), nics_needed, fix))
     return live
 
 
