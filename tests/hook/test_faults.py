@@ -93,8 +93,9 @@ def test_an_internal_bug_says_so_then_prints_a_prefixed_traceback(tmp_path, caps
     monkeypatch.setattr(domxml, "attach_port_profiles", broken)
     path = tmp_path / "domxml"
     path.write_bytes(sample())
+    (tmp_path / "empty.conf").write_text("")  # the defaults
     code = main.run("before_vm_start", {"vmfex": MAP, "_hook_domxml": str(path),
-                                        "VMFEX_CONF": str(tmp_path / "none.conf")})
+                                        "VMFEX_CONF": str(tmp_path / "empty.conf")})
     err = capsys.readouterr().err
     assert code == 2 and path.read_bytes() == sample()
     lines = err.splitlines()
