@@ -16,6 +16,7 @@ from lxml import etree
 from tests.libvirtd.helpers import (
     HOTPLUG_DEVICES,
     NETWORK,
+    POOL_EXHAUSTED,
     SMALL_DOMAIN,
     interfaces,
     mac,
@@ -86,9 +87,10 @@ def on_vmfex(host, hook_point: str, xml: str) -> str:
     return without_virtualport(run.xml)
 
 
-def running_vmfex_vm(host, conn, name: str = "leaving"):
-    """A running domain whose NIC MAC the hook put on the pool at its start."""
-    host.define_pool()
+def running_vmfex_vm(host, conn, name: str = "leaving", pool=None):
+    """A running domain whose NIC MAC the hook put on the pool (of the veths
+    `pool`, default all) at its start."""
+    host.define_pool(pool)
     domain = SMALL_DOMAIN.format(name=name, nics=HOTPLUG_DEVICES + vdsm_nic(VMFEX_NETWORK))
     return start_paused(conn, on_vmfex(host, "before_vm_start", domain))
 
@@ -192,6 +194,16 @@ def test_an_update_the_vm_map_pulls_back_onto_the_pool_is_refused_too(
     assert_on_pool(nic)
     assert nic.find("link").get("state") == "up"
     assert pool_use(conn) == {"vmfex0": 1}  # the second member was given back
+
+
+def test_an_update_on_a_pool_without_a_free_member_is_refused_by_the_allocation(
+        host, conn):
+    dom = running_vmfex_vm(host, conn, pool=["vmfex0"])
+    update = on_vmfex(host, "before_update_device", vdsm_nic(VMFEX_NETWORK, "down"))
+    err = refused(dom.updateDeviceFlags, update, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    assert POOL_EXHAUSTED in err.get_error_message()
+    assert_on_pool(the_nic(dom))
+    assert pool_use(conn) == {"vmfex0": 1}
 
 
 # --- replug: unplug, change, plug (the guest loses that link meanwhile) ------
