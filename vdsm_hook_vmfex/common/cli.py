@@ -114,6 +114,7 @@ def run_command(prog: str, parser: argparse.ArgumentParser,
         say(prog, "error: stdout is closed: the results could not be shown; redirect "
                   "it instead (>/dev/null to discard them); nothing done")
         return EXIT_USAGE
+    escape_unencodable_stdout()
     try:
         args = parse(parser, argv)
     except SystemExit:
@@ -168,6 +169,35 @@ def _run(prog: str, args: argparse.Namespace) -> int:
                   "below):" % prog)
         traceback.print_exc(file=sys.stderr)
         return EXIT_FAILED
+
+
+def escape_unencodable_stdout() -> None:
+    """Make stdout write what its encoding cannot hold as backslash escapes.
+
+    Python 3.6 (EL8) does not coerce the C locale: under LANG=C stdout is
+    ASCII, and a network or profile name such as 'caf\xe9' would be a
+    UnicodeEncodeError. stderr escapes already (Python's default for it);
+    stdout gets the same (its default there, surrogateescape, only helps
+    with bytes that came in undecodable). UTF-8 streams, and streams without
+    a byte buffer (a closed stdout, a test's StringIO), are left as they are.
+    """
+    import codecs
+    import io
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None or getattr(stream, "errors", None) == "backslashreplace":
+        return
+    try:
+        if codecs.lookup(stream.encoding).name.startswith("utf"):
+            return
+        stream.flush()
+    except (LookupError, TypeError, ValueError, OSError):
+        return
+    # A second wrapper over the same buffer: the first stays referenced by
+    # sys.__stdout__, so it is never closed under us.
+    sys.stdout = io.TextIOWrapper(buffer, encoding=stream.encoding,
+                                  errors="backslashreplace",
+                                  line_buffering=stream.line_buffering)
 
 
 def describe_os_error(err: OSError) -> str:
