@@ -24,6 +24,7 @@ Results = namedtuple("Results", "changed failed not_attempted")
 Write = namedtuple("Write", "key item written before")
 
 SOMEONE_ELSE = "changed by someone else during this run"
+UNKNOWN = "not known whether it was written"
 
 
 class _Missing(object):
@@ -52,8 +53,8 @@ def settle(writes: List[Write], outcomes: Dict, now: Optional[Callable],
             if outcome.state == "ok":
                 changed.append(write.item)
             else:
-                failed[write.key] = "%s; not known whether it was written (%s)" % (
-                    outcome.text, readback_error or "the engine stopped answering")
+                failed[write.key] = "%s; %s (%s)" % (
+                    outcome.text, UNKNOWN, readback_error or "the engine stopped answering")
         else:
             value = now(write)
             if value == write.written:
@@ -65,6 +66,11 @@ def settle(writes: List[Write], outcomes: Dict, now: Optional[Callable],
             else:
                 failed[write.key] = "%s: %s" % (refused, outcome.text)
     return Results(changed, failed, not_attempted)
+
+
+def not_known(reason: str) -> bool:
+    """Whether a failed write's reason says it may have been written."""
+    return UNKNOWN in reason
 
 
 def _written_value(change: Change) -> Optional[str]:

@@ -113,7 +113,7 @@ def test_many_vms_bounded_concurrency_and_few_requests(capsys, tmp_path):
         path.write_text("\n".join(rows) + "\n")
         (tmp_path / "pw").write_text("secret")
         conn = ["--engine-url", sim.url, "--username", "admin@internal",
-                "--password-file", str(tmp_path / "pw"), "-c", sim.ca_file]
+                "--password-file", str(tmp_path / "pw"), "--cafile", sim.ca_file]
         sim.reset_counters()
         code, out, _ = run(capsys, ["assign", str(path)] + conn)
         assert code == 0

@@ -76,8 +76,9 @@ def test_list_shows_profiles_carrying_vmfex_and_their_nics(sim, conn, capsys):
     sim.add_vm("app01", nics=[("nic1", "00:1a:4a:99:00:01", p1), ("nic2", "00:1a:4a:99:00:02", p1)])
     code, out, err = run(capsys, ["profiles", "list"] + conn)
     lines = out.splitlines()
-    assert lines[0].split() == ["vnic_profile", "network", "data_center", "ucs_port_profile",
-                                "nics"]
+    # one header style for every table (commands/output.py): upper-case words
+    assert lines[0].split() == ["VNIC", "PROFILE", "NETWORK", "DATA", "CENTER", "UCS", "PORT",
+                                "PROFILE", "NICS"]
     assert ["vmfex-P1", "ovirtmgmt", "Default", "P1", "2"] in [line.split() for line in lines]
     assert ["bad", "ovirtmgmt", "Default", "(invalid)", "0"] in [line.split() for line in lines]
     assert "vNIC profile 'bad': its vmfex value 'x/y' is invalid" in err
