@@ -79,3 +79,23 @@ def test_an_internal_bug_says_so_then_shows_the_traceback(capsys):
                         "traceback below):")
     assert lines[1] == "Traceback (most recent call last):"
     assert lines[-1] == "ZeroDivisionError: division by zero"
+
+
+def noun(name, *verbs):
+    """A NOUN VERB subcommand module, its verbs added through add_verbs."""
+    def add_parser(subparsers):
+        parser = cli.add_command(subparsers, name, help="about " + name)
+        found = cli.add_verbs(parser, "verb")
+        for verb in verbs:
+            cli.add_command(found, verb, help=verb).set_defaults(
+                run=lambda args: 0 if args.verb == "list" else 1)
+    return types.SimpleNamespace(add_parser=add_parser)
+
+
+def test_noun_verb_runs_the_verb_and_a_missing_verb_is_a_usage_error(capsys):
+    p = parser(noun("profiles", "list", "create"))
+    assert cli.run_command("tool", p, ["profiles", "list"]) == 0
+    assert cli.run_command("tool", p, ["profiles", "create"]) == 1
+    with pytest.raises(SystemExit) as stopped:
+        cli.run_command("tool", p, ["profiles"])
+    assert stopped.value.code == cli.EXIT_USAGE and "VERB" in capsys.readouterr().err
