@@ -113,10 +113,14 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
         return 1
     print_dry_run(plan.changes, len(plan.unchanged), text)
     if as_json:
-        output.write_document(out, "assign", _unchanged_items(plan) + [
-            output.item(output.CHANGED, None, **_keys(change)) for change in plan.changes],
+        output.write_document(out, "assign", _by_vm(_unchanged_items(plan) + [
+            output.item(output.CHANGED, None, **_keys(change)) for change in plan.changes]),
             dry_run=True)
     return 0
+
+
+def _by_vm(found: list) -> list:
+    return sorted(found, key=lambda entry: entry["vm"])
 
 
 def _unchanged_items(plan) -> list:
@@ -165,7 +169,8 @@ def _apply(connection, plan, out: TextIO, err: TextIO, as_json: bool) -> int:
     report(results, len(plan.unchanged), stopped, readback_error,
            output.human(out, as_json), err)
     if as_json:
-        output.write_document(out, "assign", _unchanged_items(plan) + items(results, plan.changes),
+        output.write_document(out, "assign",
+                              _by_vm(_unchanged_items(plan) + items(results, plan.changes)),
                               stopped=stopped, readback_error=readback_error)
     return 1 if results.failed or results.not_attempted or readback_error else 0
 

@@ -70,10 +70,14 @@ def summary(items: Iterable[Dict], **extra) -> Dict[str, int]:
 
 
 def write_document(out: TextIO, command: str, items: List[Dict], dry_run: bool = False,
-                   **extra) -> None:
-    """The document of a write command: {"command", "dry_run", "summary",
-    "items"} plus `extra` top-level keys."""
+                   problems: Optional[List[str]] = None, stopped: Optional[str] = None,
+                   readback_error: Optional[str] = None, **extra) -> None:
+    """The document of a write command, always with the same keys: command,
+    dry_run, summary, items, problems (why nothing was written), stopped (why
+    the run stopped early), readback_error (why the writes were not read
+    back); then `extra` keys of that command."""
     document = {"command": command, "dry_run": dry_run, "summary": summary(items),
-                "items": items}
+                "items": items, "problems": problems or [], "stopped": stopped,
+                "readback_error": readback_error}
     document.update(extra)
     write_json(out, document)

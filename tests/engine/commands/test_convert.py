@@ -1,5 +1,5 @@
 """`vmfex-engine convert` end to end: real ovirtsdk4 over HTTPS to the simulator."""
-from tests.engine.helpers import MAC_A, MAC_B, MAC_C, MAC_D, run
+from tests.engine.helpers import MAC_A, MAC_B, MAC_C, MAC_D, WRITE_KEYS, run
 
 
 def writes(sim):
@@ -167,8 +167,7 @@ def test_convert_json_dry_run_then_real(sim, conn, capsys):
     code, out, err = run(capsys, argv)
     data = json.loads(out)
     assert code == 0, err
-    assert sorted(data) == ["command", "dry_run", "items", "readback_error", "stopped",
-                            "summary"]
+    assert sorted(data) == WRITE_KEYS
     assert data["command"] == "convert" and data["dry_run"] is False
     nic = [e for e in data["items"] if e["kind"] == "nic"][0]
     assert nic == {"kind": "nic", "vm": "web03", "nic": "nic1", "mac": MAC_D,

@@ -21,7 +21,8 @@ def test_document_counts_every_outcome_and_keeps_extra_keys():
              output.item(output.NOT_KNOWN, "sent, no answer", vm="b")]
     output.write_document(out, "assign", items, stopped="why")
     data = json.loads(out.getvalue())
-    assert list(data) == ["command", "dry_run", "summary", "items", "stopped"]
+    assert list(data) == ["command", "dry_run", "summary", "items", "problems", "stopped",
+                          "readback_error"]
     assert data["summary"] == {"changed": 1, "unchanged": 0, "failed": 0,
                                "not_attempted": 0, "not_known": 1}
     assert data["items"][1] == {"vm": "b", "outcome": "not_known", "reason": "sent, no answer"}

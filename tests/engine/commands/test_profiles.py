@@ -1,5 +1,5 @@
 """`vmfex-engine profiles list|create` end to end against the simulator."""
-from tests.engine.helpers import MAC_A, run
+from tests.engine.helpers import MAC_A, WRITE_KEYS, run
 
 
 def writes(sim):
@@ -124,7 +124,7 @@ def test_create_json_dry_run_then_real_then_unchanged(sim, conn, capsys):
     code, out, _ = run(capsys, argv + ["--dry-run"])
     data = json.loads(out)
     assert code == 0 and data["dry_run"] is True
-    assert sorted(data) == ["command", "dry_run", "items", "summary"]
+    assert sorted(data) == WRITE_KEYS
     assert [(i["vnic_profile"], i["outcome"]) for i in data["items"]] == [
         ("vmfex-P1", "changed"), ("vmfex-P2", "changed")]
     assert sim.stats()["profile_add"] == 0

@@ -214,7 +214,8 @@ def test_json_per_version(state, capsys):
     code, out, err = run(capsys, "--json")
     data = json.loads(out)
     assert code == 0, err
-    assert sorted(data) == ["command", "dry_run", "items", "restarted", "summary"]
+    assert sorted(data) == ["command", "dry_run", "items", "problems", "readback_error",
+                            "restarted", "stopped", "summary"]
     assert data["command"] == "register" and data["restarted"] is False
     assert [(e["version"], e["outcome"]) for e in data["items"]] == [
         ("4.6", "changed"), ("4.7", "unchanged")]
