@@ -2,6 +2,8 @@
 import argparse
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine_tools.options import table
 from engine_tools.options.connection import add_connection_arguments
@@ -82,3 +84,33 @@ def test_the_config_reader_hints_at_the_old_meaning_of_c(tmp_path):
         table.read_config("/etc/pki/ovirt-engine/ca.pem", str(path))
     assert "no section [/etc/pki/ovirt-engine/ca.pem]" in str(error.value)
     assert "-c now means --config SECTION" in str(error.value)
+
+
+SECRET = "Hunter2Secret"
+
+
+@settings(max_examples=200, deadline=None)
+@given(config=st.dictionaries(
+    st.sampled_from(table.config_keys(table.ENGINE + table.UCSM) + ["other"]),
+    st.one_of(st.text(max_size=20), st.sampled_from(["0", "1", "no", "true", " ", "nan",
+                                                      "1e9", "-5", SECRET]))),
+       argv=st.lists(st.sampled_from(["--timeout", "--ucsm-timeout", "--insecure",
+                                      "--ucsm-insecure", "--ca-file", "--cafile", "5", "0",
+                                      "x", "inf"]), max_size=4))
+def test_any_section_and_values_resolve_or_fail_in_one_line(config, argv):
+    try:
+        args, _ = parser().parse_known_args(argv)
+    except SystemExit:
+        return
+    try:
+        values = table.resolve(table.ENGINE + table.UCSM, args, config)
+    except (UsageError, table.OptionError) as error:
+        assert "\n" not in str(error)
+        # a secret key's value never shows (other keys' values may, named)
+        shown = {v for k, v in config.items() if k not in ("password", "ucsm_password")}
+        if SECRET not in shown:
+            assert SECRET not in str(error)
+        return
+    assert 1 <= values["timeout"] <= table.MAX_ENGINE_SECONDS
+    assert 0 < values["ucsm_timeout"] <= table.MAX_UCSM_SECONDS
+    assert isinstance(values["insecure"], bool) and isinstance(values["ucsm_insecure"], bool)
