@@ -18,11 +18,11 @@ from engine_tools.options.table import (
     ENGINE,
     UCSM,
     OptionError,
-    _read_text,
     add_config_option,
     add_options,
     config_keys,
     read_config,
+    read_text,
     resolve,
 )
 from vdsm_hook_vmfex.common.cli import UsageError
@@ -72,7 +72,7 @@ def read_password_file(path: str, what: str) -> str:
         # Not named: a value that is no file may be the password itself.
         raise OptionError("cannot read %s: no such file (its name is not shown, in "
                           "case it is a password given by mistake)" % what)
-    password = _read_text(path, "password file").split("\n", 1)[0].rstrip("\r")
+    password = read_text(path, "password file").split("\n", 1)[0].rstrip("\r")
     if not password:
         raise OptionError("password file %s: first line is empty" % path)
     return password

@@ -193,7 +193,7 @@ def add_config_option(parser: argparse.ArgumentParser, group) -> None:
 
 # -- ovirt.conf ------------------------------------------------------------
 
-def _read_text(path: str, what: str) -> str:
+def read_text(path: str, what: str) -> str:
     """A local file as UTF-8 text; errors name the file, never its content."""
     try:
         with open(path, "rb") as f:
@@ -228,19 +228,25 @@ def _looks_like_a_file(section: str) -> bool:
 
 def read_config(section: str, path: str = CONFIG_FILE) -> Dict[str, str]:
     """One section of an ovirt.conf file: the only config reader of the tool."""
-    path = os.path.expanduser(path)
+    try:
+        return _read_section(section, os.path.expanduser(path))
+    except OptionError as e:
+        if not _looks_like_a_file(section):
+            raise
+        # Before this release -c meant --ca-file.
+        raise OptionError("%s; -c now means --config SECTION: give the CA file as "
+                          "--cafile" % e) from None
+
+
+def _read_section(section: str, path: str) -> Dict[str, str]:
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read_string(_read_text(path, "config file"), path)
+        parser.read_string(read_text(path, "config file"), path)
     except configparser.Error as e:
         raise OptionError(_config_error(path, e)) from None
     if not parser.has_section(section):
-        hint = ""
-        if _looks_like_a_file(section):
-            # Before this release -c meant --ca-file.
-            hint = "; -c now means --config SECTION: give the CA file as --cafile"
-        raise OptionError("%s has no section [%s] (sections: %s)%s"
-                          % (path, section, ", ".join(parser.sections()) or "none", hint))
+        raise OptionError("%s has no section [%s] (sections: %s)"
+                          % (path, section, ", ".join(parser.sections()) or "none"))
     return dict(parser.items(section))
 
 

@@ -114,3 +114,10 @@ def test_any_section_and_values_resolve_or_fail_in_one_line(config, argv):
     assert 1 <= values["timeout"] <= table.MAX_ENGINE_SECONDS
     assert 0 < values["ucsm_timeout"] <= table.MAX_UCSM_SECONDS
     assert isinstance(values["insecure"], bool) and isinstance(values["ucsm_insecure"], bool)
+
+
+def test_the_hint_also_comes_without_any_config_file(tmp_path):
+    with pytest.raises(table.OptionError) as error:
+        table.read_config("ca.pem", str(tmp_path / "missing.conf"))
+    assert "cannot read config file" in str(error.value)
+    assert "give the CA file as --cafile" in str(error.value)
