@@ -11,9 +11,9 @@ from vdsm_hook_vmfex.common.rules import normalize_mac
 
 
 def parse_xml(data: bytes, any_root: bool = False) -> etree._Element:
-    """Parse hook XML without entity expansion or network access; the root
-    must be <domain> or <interface> unless `any_root` (a device hook point
-    passes whatever device has custom properties)."""
+    """Parse hook XML without entity expansion or network access, refusing
+    any DTD; the root must be <domain> or <interface> unless `any_root` (a
+    device hook point passes whatever device has custom properties)."""
     # VDSM hands hooks UTF-8 (its own hooking.read_domxml decodes it so), which
     # never holds a NUL byte; libxml2 stops reading at a NUL after the root
     # element and would drop whatever follows it without a word.
@@ -31,6 +31,13 @@ def parse_xml(data: bytes, any_root: bool = False) -> etree._Element:
         raise InvalidDomainXml("domain XML is not well-formed: %s" % detail) from None
     if root is None:
         raise InvalidDomainXml("domain XML is empty: expected <domain> or <interface>")
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.doctype:
+        # VDSM never sends a DTD. Its entities are not expanded here, so the
+        # output would keep `&name;` without the declaration: not well-formed.
+        raise InvalidDomainXml("domain XML has a document type declaration "
+                               "(<!DOCTYPE ...>): expected XML without a DTD, as "
+                               "VDSM sends it")
     if not any_root and root.tag not in ("domain", "interface"):
         raise InvalidDomainXml("unexpected root element <%s>: expected <domain> or "
                                "<interface>" % root.tag)
