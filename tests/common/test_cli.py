@@ -138,7 +138,8 @@ def test_vmfex_direct_pool_names_a_non_ascii_network_under_an_ascii_locale(tmp_p
     conf = tmp_path / "vmfex.conf"
     conf.write_text("[vmfex]\nnetwork = caf\u00e9-pool\n", encoding="utf-8")
     for args, code in ([["status"], 1], [["status", "--json"], 1],
-                       [["define", "--dev", "eth3", "--dry-run"], 0]):
+                       # --force: eth3 is no interface here (else refused, exit 2)
+                       [["define", "--dev", "eth3", "--force", "--dry-run"], 0]):
         proc = run_under_ascii_locale(
             [sys.executable, "-m", "vdsm_hook_vmfex.pool"] + args,
             VMFEX_CONF=str(conf), LIBVIRT_DEFAULT_URI="test:///default")

@@ -32,7 +32,7 @@ def test_nics_on_network_reads_live_xml_whatever_the_actual_type():
     # A running domain's live XML shows the actual type 'direct' for a NIC
     # defined as type='network' on a passthrough network.
     assert nics_on_network(LIVE_DOMAIN, "direct-pool") == [
-        NicOnNetwork("web02", "00:1a:4a:16:01:60", "Web"),
+        NicOnNetwork("web02", "00:1a:4a:16:01:60", "Web", "eth3"),
         NicOnNetwork("web02", "00:1a:4a:16:01:61", None)]
     assert nics_on_network(LIVE_DOMAIN, "other") == []
 

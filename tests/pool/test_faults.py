@@ -35,7 +35,7 @@ def one_error_line(err):
 def test_percent_in_the_config_file_is_a_plain_character(tmp_path, network):
     environ = conf_env(tmp_path, "[vmfex]\nnetwork = %s\nlock_file = %s/l\n"
                        % (network, tmp_path))
-    rc, out, err = run_cli(["define", "--dev", "eth3", "--dry-run"], environ)
+    rc, out, err = run_cli(["define", "--dev", "eth3", "--dry-run", "--force"], environ)
     assert rc == 0, err
     assert "<name>%s</name>" % network in out and "Traceback" not in err
     rc, out, err = run_cli(["status"], environ)

@@ -71,21 +71,26 @@ def interface_mac(iface: etree._Element) -> "str | None":
 
 
 class NicOnNetwork(object):
-    """A domain NIC whose source is a given network, with its port profile if any."""
+    """A domain NIC whose source is a given network, with its port profile if
+    any and the network's device it holds (`dev`, in live XML only)."""
 
-    def __init__(self, domain: str, mac: "str | None", profileid: "str | None") -> None:
+    def __init__(self, domain: str, mac: "str | None", profileid: "str | None",
+                 dev: "str | None" = None) -> None:
         self.domain = domain
         self.mac = mac
         self.profileid = profileid
+        self.dev = dev
 
     def as_dict(self) -> dict:
-        return {"domain": self.domain, "mac": self.mac, "profileid": self.profileid}
+        return {"domain": self.domain, "mac": self.mac, "profileid": self.profileid,
+                "dev": self.dev}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, NicOnNetwork) and self.as_dict() == other.as_dict()
 
     def __repr__(self) -> str:
-        return "NicOnNetwork(%r, %r, %r)" % (self.domain, self.mac, self.profileid)
+        return "NicOnNetwork(%r, %r, %r, %r)" % (self.domain, self.mac, self.profileid,
+                                                 self.dev)
 
 
 def nics_on_network(domain_xml: str, network: str) -> list:
@@ -107,5 +112,6 @@ def nics_on_network(domain_xml: str, network: str) -> list:
         found.append(NicOnNetwork(
             domain,
             mac.get("address") if mac is not None else None,
-            params.get("profileid") if params is not None else None))
+            params.get("profileid") if params is not None else None,
+            source.get("dev") or None))
     return found
