@@ -176,7 +176,7 @@ def _conn_args(sim, tmp) -> list:
     with open(password, "w") as f:
         f.write(sim.password + "\n")
     return ["--engine-url", sim.url, "--username", sim.username,
-            "--password-file", password, "-c", sim.ca_file]
+            "--password-file", password, "--cafile", sim.ca_file]
 
 
 def main() -> int:
@@ -196,7 +196,7 @@ def main() -> int:
         with open(password, "w") as f:
             f.write(sim.password + "\n")
         conn = ["--engine-url", sim.url, "--username", sim.username,
-                "--password-file", password, "-c", sim.ca_file]
+                "--password-file", password, "--cafile", sim.ca_file]
 
         print("== first apply: vmfex-engine assign (%d rows, %d VMs)"
               % (VMS * NICS, VMS), flush=True)
