@@ -16,7 +16,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from vdsm_hook_vmfex.common.errors import VmfexError
 
 JOURNAL_VERSION = 1
-OPS = ("network", "label", "attach", "qos", "profile", "nic", "map")
+OPS = ("network", "label", "attach", "qos", "profile", "nic", "plug", "map")
 PHASES = ("intent", "done", "failed", "undone")
 
 

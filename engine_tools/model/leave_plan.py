@@ -12,7 +12,7 @@ from collections import namedtuple
 from typing import Dict, List, Optional, Tuple
 
 from engine_tools.model.assign_plan import VmState, current_map, with_vmfex_value
-from engine_tools.model.vnic_profiles import Profile, check_name, port_profile
+from engine_tools.model.vnic_profiles import Profile, port_profile
 from vdsm_hook_vmfex.common.vmfex_map import format_vmfex_map
 
 PLAN_FORMAT = "vmfex-engine leave plan"

@@ -16,7 +16,7 @@ from engine_tools.model.leave_plan import (
 from engine_tools.model.vnic_profiles import check_name
 
 _NETWORK_NAME = re.compile(r"[\w.-]{1,256}\Z")
-_LABEL = re.compile(r"[\w-]{1,50}\Z")
+LABEL = re.compile(r"[\w-]{1,50}\Z")
 _MAC = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}\Z")
 Problem = Tuple[str, str]
 
@@ -76,7 +76,7 @@ def validate(plan) -> List[Problem]:
         check.add("version", "expected %d, got %s (write a new plan with this version of "
                              "vmfex-engine)" % (PLAN_VERSION, _shown(plan.get("version"))))
     label = check.field(plan, "plan", "label", str, optional=True)
-    if label is not None and not _LABEL.match(label):
+    if label is not None and not LABEL.match(label):
         check.add("label", "invalid network label %r: expected 1 to 50 letters, digits, "
                            "'_' or '-'" % label)
     networks = _networks(check, plan)
@@ -109,7 +109,7 @@ def _networks(check: _Checker, plan: dict) -> dict:
         if mtu is not None and not (mtu == 0 or 68 <= mtu <= 65520):
             check.add(path + ".mtu", "MTU %d: expected 0 (the engine's default) or 68 to "
                                      "65520" % mtu)
-        if label is not None and not _LABEL.match(label):
+        if label is not None and not LABEL.match(label):
             check.add(path + ".label", "invalid network label %r" % label)
         if existing is None and name is not None and dc is not None:
             if (dc, name) in names:
