@@ -26,10 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from engine_tools.cli import main as vmfex_engine  # noqa: E402
-from tests.engine.ovirtsim import (
-    OvirtSimulator,  # noqa: E402
-    networking,  # noqa: E402
-)
+from tests.engine.ovirtsim import OvirtSimulator, networking  # noqa: E402
 from tests.engine.ucsmsim import SimProfile, UcsmSimulator  # noqa: E402
 from tests.engine.ucsmsim.policies import SimQos, install  # noqa: E402
 
