@@ -5,6 +5,7 @@ import signal
 import threading
 from typing import Callable, Dict, List, Optional, TextIO
 
+from engine_tools.commands.progress import Progress
 from engine_tools.engine import client as engine_client
 from engine_tools.engine import leave_io
 from engine_tools.model import leave_journal
@@ -320,9 +321,18 @@ def _parse_map(text: str):
 
 
 def move_vms(run: Run, plan: dict, ids: Dict[str, str], batch: int,
-             only: Optional[List[str]], running: str) -> None:
+             only: Optional[List[str]], running: str, err: TextIO) -> None:
     entries = [v for v in plan["vms"] if v["when"] in ("now", "replug", "skip")
                and (only is None or v["name"] in only)]
+    progress = Progress(len(entries), "moving", err)
+    try:
+        _move_all(run, plan, entries, ids, batch, only, running, progress)
+    finally:
+        progress.close()
+
+
+def _move_all(run: Run, plan: dict, entries: List[dict], ids: Dict[str, str], batch: int,
+              only: Optional[List[str]], running: str, progress: Progress) -> None:
     for entry in plan["vms"]:
         if entry["when"] == "refused" and (only is None or entry["name"] in only):
             run.vms[entry["name"]] = ("refused", entry["reason"])
@@ -334,6 +344,8 @@ def move_vms(run: Run, plan: dict, ids: Dict[str, str], batch: int,
                 run.vms.setdefault(entry["name"], ("not attempted", run.stopped))
             break
         _move_batch(run, entries[start:start + batch], ids, running)
+        for _ in entries[start:start + batch]:
+            progress.step()
 
 
 def _move_batch(run: Run, entries: List[dict], ids: Dict[str, str], running: str) -> None:
@@ -475,7 +487,7 @@ def apply(plan: dict, plan_path: str, options, journal_path: str, batch: int,
             run = Run(connection, journal, steps, signals)
             ids = create_objects(run, plan, plan_path)
             if not run.interrupted():
-                move_vms(run, plan, ids, batch, only, running)
+                move_vms(run, plan, ids, batch, only, running, err)
     finally:
         journal.close()
     return report(run, "apply", journal_path, as_json, out, err)

@@ -210,3 +210,12 @@ def test_sigterm_ends_with_the_summary(fleet, planned, conn, tmp_path):
     code, result, err = run_json(["leave", "apply", path] + conn, tmp_path)
     assert code == 0, err
     assert {result["vms"][n]["state"] for n in ("web01", "web02")} == {"moved"}
+
+
+def test_c_locale_output_escapes_what_it_cannot_show(fleet, conn, tmp_path):
+    profile = fleet.profile("vmfex-Profile1")
+    fleet.add_vm("caf\u00e9", status="down", nics=[("nic1", "00:1a:4a:16:10:09", profile)])
+    code, out, err = vmfex_engine(["leave", "status"] + conn, tmp_path, env={
+        "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""})
+    assert code == 0 and "Traceback" not in err, err
+    assert "caf\\xe9  nic1" in out
