@@ -125,11 +125,11 @@ def _engine_problems(plan: dict, path: str, state, steps) -> List[str]:
                     net["data_center_id"] and net["vlan_id"] and n.vlan_id == net["vlan_id"]]
             if same and same[0].vlan_id != (net["vlan_id"] or None):
                 add(where + ".name", "a network %r exists in data center %s with VLAN %s"
-                    % (net["name"], net["data_center"], same[0].vlan_id))
+                    % (net["name"], net.get("data_center"), same[0].vlan_id))
             elif vlan and not same:
                 add(where + ".vlan_id", "VLAN %d is used by network %r in data center %s: "
                     "the engine refuses a second network on it (set its id to reuse it)"
-                    % (net["vlan_id"], vlan[0].name, net["data_center"]))
+                    % (net["vlan_id"], vlan[0].name, net.get("data_center")))
     for i, prof in enumerate(plan["profiles"]):
         if prof["id"] and prof["id"] not in profiles:
             add("profiles[%d].id" % i, "vNIC profile id %s is not in the engine" % prof["id"])
@@ -139,9 +139,8 @@ def _engine_problems(plan: dict, path: str, state, steps) -> List[str]:
     for i, item in enumerate(plan["qos"]):
         if item["id"] and item["id"] not in qos:
             add("qos[%d].id" % i, "QoS id %s is not in the engine" % item["id"])
-    for i, cluster in enumerate(plan.get("clusters") or ()):
-        if isinstance(cluster, dict) and cluster.get("attach") and \
-                cluster.get("id") not in clusters:
+    for i, cluster in enumerate(plan["clusters"]):
+        if cluster["attach"] and cluster["id"] not in clusters:
             add("clusters[%d].id" % i, "cluster %s is not in the engine" % cluster.get("id"))
     return problems
 
@@ -266,8 +265,8 @@ def _labels(run: Run, plan: dict, ids: Dict[str, str], new_networks) -> None:
 
 def _attach(run: Run, plan: dict, ids: Dict[str, str], clusters, new_networks) -> None:
     todo = []
-    for cluster in plan.get("clusters") or ():
-        for key in cluster.get("attach") or ():
+    for cluster in plan["clusters"]:
+        for key in cluster["attach"]:
             cid = cluster["id"]
             if key in ids and ids[key] not in clusters[cid].network_ids:
                 todo.append({"key": "%s/%s" % (cid, key), "cluster": cid,
@@ -335,7 +334,7 @@ def _move_all(run: Run, plan: dict, entries: List[dict], ids: Dict[str, str], ba
               only: Optional[List[str]], running: str, progress: Progress) -> None:
     for entry in plan["vms"]:
         if entry["when"] == "refused" and (only is None or entry["name"] in only):
-            run.vms[entry["name"]] = ("refused", entry["reason"])
+            run.vms[entry["name"]] = ("refused", entry.get("reason"))
     for name in sorted(set(only or ()) - {v["name"] for v in plan["vms"]}):
         run.vms[name] = ("refused", "not in the plan")
     for start in range(0, len(entries), batch):
@@ -498,7 +497,8 @@ def report(run: Run, what: str, journal_path: str, as_json: bool, out: TextIO,
     counts = {}
     for state, _ in run.vms.values():
         counts[state] = counts.get(state, 0) + 1
-    failed = bool(run.failed or run.stopped or counts.get("failed"))
+    # "left": rollback could not restore what someone changed since
+    failed = bool(run.failed or run.stopped or counts.get("failed") or counts.get("left"))
     if as_json:
         out.write(json.dumps({
             "command": what, "journal": journal_path, "writes": run.writes,
@@ -572,7 +572,11 @@ def _undo_vms(run: Run) -> None:
     for step in plug_steps:
         vm = vms.get(step["vm"])
         vm_id, nic_id = step["key"].split("/", 1)
-        if vm is not None and nic_id not in (vm.plugged or ()) and vm.status == "up":
+        # plug only what this tool left unplugged (its last plug step did
+        # not end with the NIC plugged)
+        left_unplugged = step.get("after") is False or step.get("phase") != "done"
+        if vm is not None and left_unplugged and nic_id not in (vm.plugged or ()) \
+                and vm.status == "up":
             plug.append(dict(step, vm_id=vm_id, nic_id=nic_id))
     sent = run.send("nic", restore, lambda s: s["key"],
                     lambda s: leave_io.nic_profile_start(conn, s["vm_id"], s["nic_id"],

@@ -10,6 +10,7 @@ from engine_tools.model.leave_plan import (
     NO_SPOOFING,
     PLAN_FORMAT,
     PLAN_VERSION,
+    RUNNING_MODES,
     VLAN_MAX,
     WHEN,
 )
@@ -79,11 +80,25 @@ def validate(plan) -> List[Problem]:
     if label is not None and not LABEL.match(label):
         check.add("label", "invalid network label %r: expected 1 to 50 letters, digits, "
                            "'_' or '-'" % label)
+    if plan.get("running") not in RUNNING_MODES:
+        check.add("running", "expected one of %s, got %s" % (", ".join(RUNNING_MODES),
+                                                             _shown(plan.get("running"))))
     networks = _networks(check, plan)
     qos = _qos(check, plan)
     profiles = _profiles(check, plan, networks, qos)
     _vms(check, plan, profiles)
+    _clusters(check, plan, networks)
     return check.problems
+
+
+def _clusters(check: _Checker, plan: dict, networks: dict) -> None:
+    for path, item in check.items(plan, "clusters"):
+        check.field(item, path, "id", str)
+        check.field(item, path, "name", str)
+        for index, key in enumerate(check.field(item, path, "attach", list) or ()):
+            if not isinstance(key, str) or key not in networks:
+                check.add("%s.attach[%d]" % (path, index), "no network with key %s in "
+                          "networks" % _shown(key))
 
 
 def _networks(check: _Checker, plan: dict) -> dict:
