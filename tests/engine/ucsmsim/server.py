@@ -153,6 +153,8 @@ class UcsmSimulator(Served):
         #: classId -> answer(sim, outConfigs element, hierarchical): more
         #: classes (registered by policies.py and others).
         self.classes = {}
+        from tests.engine.ucsmsim import policies  # it builds on this module
+        policies.install(self)  # a UCS Manager answers these classes, even empty
         self.delay = delay
         self.hang = False
         self.responder = None
