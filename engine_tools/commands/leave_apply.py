@@ -400,6 +400,12 @@ def _move_batch(run: Run, entries: List[dict], ids: Dict[str, str], running: str
                                   "after": True})
     if not ready:
         return
+    if run.stopped:
+        # the engine is gone: the journal holds the intents, the next run
+        # re-reads these VMs and finishes or records them
+        for entry, _ in ready:
+            run.vms[entry["name"]] = ("not attempted", run.stopped)
+        return
     back = engine_client.read_back(conn, [e["name"] for e, _ in ready])
     run.reads_back += 1
     bad_vms = set()

@@ -182,8 +182,10 @@ def test_without_the_label_on_hosts_the_cutover_is_refused(ucs, tmp_path):
 def test_a_run_stopped_by_a_dead_engine_is_resumed(fleet, planned, conn, tmp_path):
     path = planned()
     fleet.die_after_writes = 6  # network, label, attach, QoS, 2 profiles
-    code, out, err = vmfex_engine(["leave", "apply", path] + conn, tmp_path)
+    code, out, err = vmfex_engine(["leave", "apply", path, "--timeout", "5"] + conn,
+                                  tmp_path)
     assert code == 1 and "Traceback" not in err
+    assert "run the same command again" in err
     fleet.dead, fleet.die_after_writes = False, None
     code, result, err = run_json(["leave", "apply", path] + conn, tmp_path)
     assert code == 0, err
