@@ -402,7 +402,10 @@ def _state(vm: "types.Vm") -> VmState:
     devices = [Nic(nic.id, nic.name, nic.mac.address.lower(),
                    nic.vnic_profile.id if nic.vnic_profile is not None else None)
                for nic in vm.nics or () if nic.mac is not None and nic.mac.address]
-    return VmState(vm.id, vm.name, status, properties, nics, devices)
+    # The engine lists a running VM with the host it runs on (<host id=...>).
+    host_id = vm.host.id if vm.host is not None else None
+    cluster_id = vm.cluster.id if vm.cluster is not None else None
+    return VmState(vm.id, vm.name, status, properties, nics, devices, host_id, cluster_id)
 
 
 def _search_term(name: str) -> str:

@@ -9,9 +9,10 @@ from vdsm_hook_vmfex.common.vmfex_map import format_vmfex_map, parse_vmfex_map
 
 #: What the tool knows of one VM. properties: [(name, value)] in engine order,
 #: the configuration the VM gets at its next start; nics: [(name, mac)];
-#: devices: the same NICs as vnic_profiles.Nic (id and vNIC profile too).
-VmState = namedtuple("VmState", "id name status properties nics devices")
-VmState.__new__.__defaults__ = ((),)
+#: devices: the same NICs as vnic_profiles.Nic (id and vNIC profile too);
+#: host_id: the host it runs on (None when not running), cluster_id its cluster.
+VmState = namedtuple("VmState", "id name status properties nics devices host_id cluster_id")
+VmState.__new__.__defaults__ = ((), None, None)
 
 #: One VM to update. old_text: the current vmfex value ("" if none);
 #: properties: the whole new custom property list to send.
