@@ -3,6 +3,7 @@ import argparse
 import sys
 from typing import TextIO
 
+from engine_tools.commands import capacity
 from engine_tools.engine import client as engine_client
 from engine_tools.engine.options import (
     CONNECTION_HELP,
@@ -21,31 +22,48 @@ def add_parser(subparsers) -> None:
         help="report maps naming MACs not on the VM, invalid values, shared MACs, "
              "NICs whose two models disagree",
         description="Read every VM and vNIC profile and report problems of both models "
-                    "(VM maps, vNIC profiles carrying vmfex); exit 1 when there are any.",
+                    "(VM maps, vNIC profiles carrying vmfex); exit 1 when there are any. "
+                    "With --hosts FILE or --ucsm also the capacity answer (see "
+                    "'capacity'): hosts of unknown capacity and VMs that would not "
+                    "restart after a host failure.",
         epilog=CONNECTION_HELP)
+    capacity.add_hosts_argument(parser)
     add_connection_arguments(parser)
     ucsm.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    return check(connection_options(args), sys.stdout, ucsm_options=ucsm.options_from_args(args))
+    return check(connection_options(args), sys.stdout, ucsm_options=ucsm.options_from_args(args),
+                 fleet_path=args.hosts)
 
 
-def check(options: engine_client.Options, out: TextIO, ucsm_options=None) -> int:
+def check(options: engine_client.Options, out: TextIO, ucsm_options=None,
+          fleet_path=None) -> int:
     """Print every problem of both models the engine holds; 1 when there are any.
-    With ucsm_options also unknown port profiles and maxPorts overuse."""
-    vms, networking = engine_client.read_both_models(options)
+    With ucsm_options also unknown port profiles and maxPorts overuse; with
+    ucsm_options or fleet_path also the capacity answer."""
+    answer = None
+    if ucsm_options is not None or fleet_path is not None:
+        inventory = capacity.engine_client_inventory(options)
+        vms, networking = inventory[:2]
+        answer = capacity.answer_from(inventory, fleet_path, ucsm_options, sys.stderr)
+    else:
+        vms, networking = engine_client.read_both_models(options)
     problems = check_problems(vms, networking)
     if ucsm_options is not None:
         from engine_tools.ucsm import checks as ucsm_checks
 
         problems += ucsm_checks.check_lines(
             vms, ucsm.read_profiles(ucsm_options, sys.stderr), networking)
+    if answer is not None:
+        problems += capacity.problem_lines(answer)
     for problem in problems:
         out.write(problem + "\n")
     mapped = sum(1 for vm in vms.values() if vmfex_value(vm) is not None)
     on_profiles = sum(len(profile_nics(vm, networking)) for vm in vms.values())
     out.write("%d problem(s) in the maps of %d VMs and %d NICs on vNIC profiles carrying "
               "vmfex (%d VMs read)\n" % (len(problems), mapped, on_profiles, len(vms)))
+    if answer is not None:
+        out.write(capacity.summary(answer) + "\n")
     return 1 if problems else 0
