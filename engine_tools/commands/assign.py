@@ -3,6 +3,7 @@ import argparse
 import sys
 from typing import List, Optional, TextIO
 
+from engine_tools.commands import capacity
 from engine_tools.commands.progress import Progress
 from engine_tools.commands.results import Results, classify, to_verify
 from engine_tools.engine import client as engine_client
@@ -31,6 +32,7 @@ def add_parser(subparsers) -> None:
                         help="merge rows into the current maps instead of replacing them")
     parser.add_argument("--dry-run", action="store_true",
                         help="print old and new map per VM, write nothing")
+    capacity.add_hosts_argument(parser)
     add_connection_arguments(parser)
     ucsm.add_arguments(parser)
     parser.set_defaults(run=run)
@@ -38,7 +40,8 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     return assign(args.file, args.merge, args.dry_run, connection_options(args),
-                  sys.stdout, sys.stderr, ucsm_options=ucsm.options_from_args(args))
+                  sys.stdout, sys.stderr, ucsm_options=ucsm.options_from_args(args),
+                  fleet_path=args.hosts)
 
 
 def read_source(path: str) -> str:
@@ -75,9 +78,11 @@ def print_dry_run(changes: List[Change], unchanged: int, out: TextIO) -> None:
 
 
 def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options,
-           out: TextIO, err: TextIO, ucsm_options=None) -> int:
+           out: TextIO, err: TextIO, ucsm_options=None, fleet_path=None) -> int:
     """Run assign; return the exit code. Raises VmfexError for fatal errors.
-    With ucsm_options every profile written must exist on UCS Manager."""
+    With ucsm_options every profile written must exist on UCS Manager; with
+    it or fleet_path a warning names each cluster the maps push past its
+    capacity (it writes all the same)."""
     source = "<stdin>" if path == "-" else path
     rows, problems = parse_rows(read_source(path), merge)
     if not rows and not problems:
@@ -90,6 +95,11 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
             plan = plan_assign(rows, vms, merge)
             problems = sorted(problems + plan.problems + _ucsm_problems(
                 rows, plan, ucsm_options, err), key=lambda p: p.line)
+            if not problems and plan.changes:
+                for line in capacity.warnings_for(
+                        connection, lambda every: _as_written(plan, every), fleet_path,
+                        ucsm_options, err):
+                    err.write("warning: %s\n" % line)
             if not problems and not dry_run:
                 return _apply(connection, plan, out, err)
     if problems:
@@ -99,6 +109,12 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
         return 1
     print_dry_run(plan.changes, len(plan.unchanged), out)
     return 0
+
+
+def _as_written(plan, vms) -> dict:
+    """{VM name: VmState} of the VMs the plan changes, with its properties."""
+    return {c.vm.name: vms.get(c.vm.name, c.vm)._replace(properties=c.properties)
+            for c in plan.changes}
 
 
 def _ucsm_problems(rows, plan, ucsm_options, err: TextIO) -> list:

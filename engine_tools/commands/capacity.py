@@ -2,7 +2,8 @@
 import argparse
 import json
 import sys
-from typing import List, Optional, TextIO, Tuple
+from collections import namedtuple
+from typing import Callable, Dict, List, Optional, TextIO, Tuple
 
 from engine_tools.engine import client as engine_client
 from engine_tools.engine.options import (
@@ -94,12 +95,14 @@ def read_fleet(path: str) -> Tuple[List[FleetHost], List[str]]:
         return [], [str(e)]
 
 
-def answer_from(inventory, fleet_path: Optional[str], ucsm_options, err: TextIO,
-                changed=None) -> model.Answer:
-    """The capacity answer from the engine's inventory, the fleet file and
-    UCS Manager (either may be None: not used). changed: {VM name: VmState}
-    a run is about to write (assign, convert), to answer for afterwards."""
-    vms, networking, clusters, hosts = inventory
+#: What the fleet file and UCS Manager say, by engine host id (None: not
+#: given), and one line per bad input.
+Sources = namedtuple("Sources", "fleet grants problems")
+
+
+def read_sources(hosts, fleet_path: Optional[str], ucsm_options, err: TextIO) -> Sources:
+    """The fleet file and UCS Manager (each None: not used), matched to the
+    engine's hosts; a file or UCS Manager that cannot be used is one line."""
     problems = []
     fleet = grants = None
     if fleet_path is not None:
@@ -118,10 +121,41 @@ def answer_from(inventory, fleet_path: Optional[str], ucsm_options, err: TextIO,
         else:
             grants, more = model.match_service_profiles(hosts, profiles)
             problems += more
+    return Sources(fleet, grants, problems)
+
+
+def answer_with(inventory, sources: Sources, changed=None) -> model.Answer:
+    """The capacity answer; changed: {VM name: VmState} a run is about to
+    write (assign, convert), to answer for afterwards."""
+    vms, networking, clusters, hosts = inventory
     if changed:
-        return model.capacity(clusters, hosts, model.with_changes(vms, changed),
-                              networking, fleet, grants, problems, measured=vms)
-    return model.capacity(clusters, hosts, vms, networking, fleet, grants, problems)
+        return model.capacity(clusters, hosts, model.with_changes(vms, changed), networking,
+                              sources.fleet, sources.grants, sources.problems,
+                              measured=vms)
+    return model.capacity(clusters, hosts, vms, networking, sources.fleet, sources.grants,
+                          sources.problems)
+
+
+def answer_from(inventory, fleet_path: Optional[str], ucsm_options, err: TextIO
+                ) -> model.Answer:
+    """The capacity answer from the engine's inventory, the fleet file and
+    UCS Manager (either may be None: not used)."""
+    return answer_with(inventory, read_sources(inventory[3], fleet_path, ucsm_options, err))
+
+
+def warnings_for(connection, changed: Callable[[Dict], Dict], fleet_path: Optional[str],
+                 ucsm_options, err: TextIO) -> List[str]:
+    """assign, convert: one line per cluster a run's changes would push past
+    its capacity ([] without --hosts and --ucsm). changed(every VM by name)
+    gives {VM name: VmState as the run leaves it}."""
+    if fleet_path is None and ucsm_options is None:
+        return []
+    from engine_tools.engine.hosts import read_inventory_in
+
+    inventory = read_inventory_in(connection)
+    sources = read_sources(inventory[3], fleet_path, ucsm_options, err)
+    return model.pushed_past(answer_with(inventory, sources),
+                             answer_with(inventory, sources, changed(inventory[0])))
 
 
 def _fleet_text(fleet: Optional[FleetHost]) -> str:

@@ -1,8 +1,11 @@
 """The engine's clusters and hosts, and everything `capacity` reads in one session."""
 from typing import Dict, List, Tuple
 
+import ovirtsdk4
+
 from engine_tools.engine.client import (
     Options,
+    engine_error,
     read_networking,
     read_vms,
     run_windowed,
@@ -47,7 +50,15 @@ def read_inventory(options: Options) -> Inventory:
     by page with their NICs inline (each running VM names its host), the
     rest one list each."""
     with session(options) as connection:
+        return read_inventory_in(connection)
+
+
+def read_inventory_in(connection) -> Inventory:
+    """read_inventory within an open session; SDK errors come out as EngineError."""
+    try:
         vms = read_vms(connection)
         networking = read_networking(connection)
         clusters, hosts = read_hosts(connection)
+    except ovirtsdk4.Error as e:
+        raise engine_error(e, connection.vmfex_options) from None
     return vms, networking, clusters, hosts

@@ -143,3 +143,27 @@ def test_bad_mac_and_unknown_vm_are_reported_together(sim, conn, csv_file, capsy
     assert "maps.csv:2: invalid MAC '00:1a:4a:16:01:b0:ff'" in err
     assert "maps.csv:3: VM 'ghost' not found in the engine" in err
     assert sim.stats()["update"] == 0
+
+
+def test_assign_warns_when_its_maps_push_a_cluster_past_capacity(sim, conn, tmp_path):
+    from tests.engine.fleet_helpers import build_fleet, entry, write_fleet
+    from tests.engine.tool import vmfex_engine
+
+    build_fleet(sim)
+    sim.run_on("web01", "h3")
+    fleet = write_fleet(tmp_path, entry("h1.example.com", 0), entry("h2.example.com", 1),
+                        entry("h3.example.com", 2), entry("l1.example.com", 4),
+                        entry("l2.example.com", 4))
+    maps = tmp_path / "maps.csv"
+    maps.write_text("vm,mac,profile\nweb01,%s,P1\nweb01,%s,P2\n" % (MAC_A, MAC_B))
+    warning = ("warning: cluster 'prod' would no longer pass N+1: app1, app2, web01 would not "
+               "restart after a host failure")
+    code, out, err = vmfex_engine(["assign", str(maps), "--dry-run", "--hosts", fleet]
+                                  + conn, tmp_path)
+    assert code == 0, err
+    assert err.splitlines() == [warning]
+    code, out, err = vmfex_engine(["assign", str(maps)] + conn, tmp_path)
+    assert code == 0 and "warning" not in err      # without --hosts: no capacity read
+    assert sim.vms["web01"].next_run_properties["vmfex"]
+    code, out, err = vmfex_engine(["assign", str(maps), "--hosts", fleet] + conn, tmp_path)
+    assert code == 0 and err == ""                 # unchanged: nothing to warn about
