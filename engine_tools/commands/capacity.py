@@ -124,10 +124,14 @@ def read_sources(hosts, fleet_path: Optional[str], ucsm_options, err: TextIO) ->
     return Sources(fleet, grants, problems)
 
 
-def answer_with(inventory, sources: Sources, changed=None) -> model.Answer:
+def answer_with(inventory, sources: Sources, changed=None, new_profiles=None
+                ) -> model.Answer:
     """The capacity answer; changed: {VM name: VmState} a run is about to
-    write (assign, convert), to answer for afterwards."""
+    write (assign, convert), to answer for afterwards, new_profiles:
+    {id: Profile} it adds."""
     vms, networking, clusters, hosts = inventory
+    if new_profiles:
+        networking = networking._replace(profiles=dict(networking.profiles, **new_profiles))
     if changed:
         return model.capacity(clusters, hosts, model.with_changes(vms, changed), networking,
                               sources.fleet, sources.grants, sources.problems,
@@ -144,10 +148,11 @@ def answer_from(inventory, fleet_path: Optional[str], ucsm_options, err: TextIO
 
 
 def warnings_for(connection, changed: Callable[[Dict], Dict], fleet_path: Optional[str],
-                 ucsm_options, err: TextIO) -> List[str]:
+                 ucsm_options, err: TextIO, new_profiles=None) -> List[str]:
     """assign, convert: one line per cluster a run's changes would push past
     its capacity ([] without --hosts and --ucsm). changed(every VM by name)
-    gives {VM name: VmState as the run leaves it}."""
+    gives {VM name: VmState as the run leaves it}; new_profiles: {id:
+    Profile} the run adds."""
     if fleet_path is None and ucsm_options is None:
         return []
     from engine_tools.engine.hosts import read_inventory_in
@@ -155,7 +160,8 @@ def warnings_for(connection, changed: Callable[[Dict], Dict], fleet_path: Option
     inventory = read_inventory_in(connection)
     sources = read_sources(inventory[3], fleet_path, ucsm_options, err)
     return model.pushed_past(answer_with(inventory, sources),
-                             answer_with(inventory, sources, changed(inventory[0])))
+                             answer_with(inventory, sources, changed(inventory[0]),
+                                         new_profiles))
 
 
 def _fleet_text(fleet: Optional[FleetHost]) -> str:
