@@ -260,7 +260,7 @@ def test_shared_modules_in_common_the_rest_in_the_host_package(build):
     shared = {"__init__.py"} | {m for m in tree if m.startswith("common/")}
     assert python_modules(common, top) == shared
     assert python_modules(host, top) == tree - shared
-    assert {m.split("/")[0] for m in tree - shared} == {"__main__.py", "hook", "pool"}
+    assert {m.split("/")[0] for m in tree - shared} == {"__main__.py", "host", "hook", "pool"}
     assert top not in host  # -common owns the directory
     assert compiled_modules(common) == {p for p in common if p.endswith(".py")}
     # They share directories only, no file.
