@@ -93,12 +93,13 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
         with engine_client.session(options) as connection:
             vms = engine_client.read_vms(connection, sorted({row.vm for row in rows}))
             plan = plan_assign(rows, vms, merge)
+            port_profiles, service_profiles = _read_ucsm(ucsm_options, err)
             problems = sorted(problems + plan.problems + _ucsm_problems(
-                rows, plan, ucsm_options, err), key=lambda p: p.line)
+                rows, plan, port_profiles), key=lambda p: p.line)
             if not problems and plan.changes:
                 for line in capacity.warnings_for(
                         connection, lambda every: _as_written(plan, every), fleet_path,
-                        ucsm_options, err):
+                        service_profiles, err):
                     err.write("warning: %s\n" % line)
             if not problems and not dry_run:
                 return _apply(connection, plan, out, err)
@@ -117,12 +118,22 @@ def _as_written(plan, vms) -> dict:
             for c in plan.changes}
 
 
-def _ucsm_problems(rows, plan, ucsm_options, err: TextIO) -> list:
+def _read_ucsm(ucsm_options, err: TextIO):
+    """(port profiles, service profiles) of UCS Manager in one session;
+    (None, None) without it."""
     if ucsm_options is None:
+        return None, None
+    from engine_tools.ucsm.service_profiles import read_with_port_profiles
+
+    return read_with_port_profiles(ucsm_options, err)
+
+
+def _ucsm_problems(rows, plan, port_profiles) -> list:
+    if port_profiles is None:
         return []
     from engine_tools.ucsm import checks as ucsm_checks
 
-    return ucsm_checks.assign_problems(rows, plan, ucsm.read_profiles(ucsm_options, err))
+    return ucsm_checks.assign_problems(rows, plan, port_profiles)
 
 
 def _apply(connection, plan, out: TextIO, err: TextIO) -> int:

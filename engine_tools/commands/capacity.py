@@ -100,9 +100,11 @@ def read_fleet(path: str) -> Tuple[List[FleetHost], List[str]]:
 Sources = namedtuple("Sources", "fleet grants problems")
 
 
-def read_sources(hosts, fleet_path: Optional[str], ucsm_options, err: TextIO) -> Sources:
+def read_sources(hosts, fleet_path: Optional[str], ucsm_options, err: TextIO,
+                 service_profiles=None) -> Sources:
     """The fleet file and UCS Manager (each None: not used), matched to the
-    engine's hosts; a file or UCS Manager that cannot be used is one line."""
+    engine's hosts; a file or UCS Manager that cannot be used is one line.
+    service_profiles: UCS Manager's, when the caller read them already."""
     problems = []
     fleet = grants = None
     if fleet_path is not None:
@@ -110,7 +112,10 @@ def read_sources(hosts, fleet_path: Optional[str], ucsm_options, err: TextIO) ->
         fleet, more = model.match_fleet(hosts, entries, fleet_path) if entries or \
             not problems else ({}, [])
         problems += more
-    if ucsm_options is not None:
+    if service_profiles is not None:
+        grants, more = model.match_service_profiles(hosts, service_profiles)
+        problems += more
+    elif ucsm_options is not None:
         from engine_tools.ucsm.service_profiles import read_service_profiles
 
         try:
@@ -148,17 +153,17 @@ def answer_from(inventory, fleet_path: Optional[str], ucsm_options, err: TextIO
 
 
 def warnings_for(connection, changed: Callable[[Dict], Dict], fleet_path: Optional[str],
-                 ucsm_options, err: TextIO, new_profiles=None) -> List[str]:
+                 service_profiles, err: TextIO, new_profiles=None) -> List[str]:
     """assign, convert: one line per cluster a run's changes would push past
-    its capacity ([] without --hosts and --ucsm). changed(every VM by name)
-    gives {VM name: VmState as the run leaves it}; new_profiles: {id:
-    Profile} the run adds."""
-    if fleet_path is None and ucsm_options is None:
+    its capacity ([] without --hosts and UCS Manager's service_profiles).
+    changed(every VM by name) gives {VM name: VmState as the run leaves
+    it}; new_profiles: {id: Profile} the run adds."""
+    if fleet_path is None and service_profiles is None:
         return []
     from engine_tools.engine.hosts import read_inventory_in
 
     inventory = read_inventory_in(connection)
-    sources = read_sources(inventory[3], fleet_path, ucsm_options, err)
+    sources = read_sources(inventory[3], fleet_path, None, err, service_profiles)
     return model.pushed_past(answer_with(inventory, sources),
                              answer_with(inventory, sources, changed(inventory[0]),
                                          new_profiles))

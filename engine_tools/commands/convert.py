@@ -109,8 +109,12 @@ def convert(names: Optional[List[str]], dry_run: bool, create_profiles: bool,
         networking = engine_client.read_networking(connection)
         vms = engine_client.read_vms(connection, names)
         plan = plan_convert(vms, networking, names, include_running, create_profiles)
+        service_profiles = None
         if ucsm_options is not None and plan.nic_changes:
-            plan.problems.extend(ucsm_problems(plan, ucsm.read_profiles(ucsm_options, err)))
+            from engine_tools.ucsm.service_profiles import read_with_port_profiles
+
+            port_profiles, service_profiles = read_with_port_profiles(ucsm_options, err)
+            plan.problems.extend(ucsm_problems(plan, port_profiles))
         for name, reason in plan.skipped:
             err.write("VM %s skipped: %s\n" % (name, reason))
         if plan.problems:
@@ -121,7 +125,7 @@ def convert(names: Optional[List[str]], dry_run: bool, create_profiles: bool,
         if create_profiles and (plan.nic_changes or plan.vm_changes):
             for line in capacity.warnings_for(
                     connection, lambda every: as_converted(plan, every), fleet_path,
-                    ucsm_options, err, new_profiles=added_profiles(plan)):
+                    service_profiles, err, new_profiles=added_profiles(plan)):
                 err.write("warning: %s\n" % line)
         if dry_run:
             print_plan(plan, networking, out)

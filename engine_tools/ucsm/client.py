@@ -383,35 +383,42 @@ def read_classes(options: UcsmOptions, class_ids: Sequence[str], err: TextIO
                  ) -> Dict[str, List[Dict[str, str]]]:
     """{class id: [attributes of each object]}: ONE non-hierarchical
     configResolveClass per class, all in one session. Raises UcsmError."""
-    _, ucsexception = _import_sdk()
-    answers = _in_session(options, err, lambda handle: [
-        _query_class(handle, class_id, False) for class_id in class_ids])
-    found = {}
-    for class_id, answer in zip(class_ids, answers):
-        try:
-            found[class_id] = [dict(elem.attrib) for elem in
-                               _out_configs(answer).findall(class_id)]
-        except ucsexception.UcsException as e:
-            raise _sdk_error(e, options, ucsexception) from None
-        except ValueError as e:
-            raise UcsmError("UCS Manager %s: unexpected answer to the %s query (%s)"
-                            % (_where(options), class_id,
-                               " ".join(str(e).split())[:200])) from None
-    return found
+    return read_profiles_and_classes(options, class_ids, err, with_profiles=False)[1]
 
 
 def read_profiles(options: UcsmOptions, err: TextIO) -> List[PortProfile]:
     """Every vnicProfile of UCS Manager: login, ONE hierarchical
     configResolveClass, logout (on every path). Raises UcsmError."""
+    return read_profiles_and_classes(options, (), err)[0]
+
+
+def read_profiles_and_classes(options: UcsmOptions, class_ids: Sequence[str], err: TextIO,
+                              with_profiles: bool = True
+                              ) -> Tuple[List[PortProfile], Dict[str, List[Dict[str, str]]]]:
+    """(every vnicProfile, {class id: [attributes of each object]}) in ONE
+    session: one hierarchical query of vnicProfile (unless not
+    with_profiles), one plain query per class. Raises UcsmError."""
     _, ucsexception = _import_sdk()
-    answer = _in_session(options, err, _query_profiles)
+
+    def queries(handle):
+        profiles = _query_profiles(handle) if with_profiles else None
+        return profiles, [_query_class(handle, class_id, False) for class_id in class_ids]
+
+    profiles_answer, answers = _in_session(options, err, queries)
+    what = "port profile"
     try:
-        return profiles_from_answer(answer)
+        profiles = profiles_from_answer(profiles_answer) if with_profiles else []
+        found = {}
+        for class_id, answer in zip(class_ids, answers):
+            what = class_id
+            found[class_id] = [dict(elem.attrib) for elem in
+                               _out_configs(answer).findall(class_id)]
     except ucsexception.UcsException as e:
         raise _sdk_error(e, options, ucsexception) from None
     except ValueError as e:
-        raise UcsmError("UCS Manager %s: unexpected answer to the port profile query (%s)"
-                        % (_where(options), " ".join(str(e).split())[:200])) from None
+        raise UcsmError("UCS Manager %s: unexpected answer to the %s query (%s)"
+                        % (_where(options), what, " ".join(str(e).split())[:200])) from None
+    return profiles, found
 
 
 def _yes(value) -> bool:

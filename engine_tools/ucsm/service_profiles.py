@@ -20,6 +20,7 @@ from typing import Dict, List, Optional, TextIO, Tuple
 
 from engine_tools.model.capacity import ServiceProfile
 from engine_tools.ucsm import client
+from engine_tools.ucsm.client import PortProfile
 
 CLASSES = ("lsServer", "vnicDynamicConPolicy")
 
@@ -84,3 +85,11 @@ def read_service_profiles(options: client.UcsmOptions, err: TextIO) -> List[Serv
     class. Raises UcsmError."""
     answers = client.read_classes(options, CLASSES, err)
     return service_profiles(answers["lsServer"], answers["vnicDynamicConPolicy"])
+
+
+def read_with_port_profiles(options: client.UcsmOptions, err: TextIO
+                            ) -> Tuple[List[PortProfile], List[ServiceProfile]]:
+    """(port profiles, bound service profiles with their grants) in one
+    session: assign and convert check names and capacity with one login."""
+    profiles, answers = client.read_profiles_and_classes(options, CLASSES, err)
+    return profiles, service_profiles(answers["lsServer"], answers["vnicDynamicConPolicy"])

@@ -167,3 +167,31 @@ def test_assign_warns_when_its_maps_push_a_cluster_past_capacity(sim, conn, tmp_
     assert sim.vms["web01"].next_run_properties["vmfex"]
     code, out, err = vmfex_engine(["assign", str(maps), "--hosts", fleet] + conn, tmp_path)
     assert code == 0 and err == ""                 # unchanged: nothing to warn about
+
+
+def test_assign_with_ucsm_warns_from_the_grants_in_one_ucsm_session(sim, conn, tmp_path):
+    from tests.engine.fleet_helpers import UUIDS, build_fleet
+    from tests.engine.tool import vmfex_engine
+    from tests.engine.ucsm_helpers import UCSM_PROFILES, ucsm_args
+    from tests.engine.ucsmsim import SimDynamicPolicy, SimServiceProfile, UcsmSimulator
+
+    build_fleet(sim)
+    sim.run_on("web01", "h3")
+    # h1 runs 2 VM-FEX NICs, h2 1: with 2 granted each, 0, 1 and 2 are free
+    blades = [SimServiceProfile("ls-" + name, UUIDS[name], "sys/chassis-1/blade-%d" % n,
+                                "two" if name.startswith("h") else "many")
+              for n, name in enumerate(sorted(UUIDS), 1)]
+    maps = tmp_path / "maps.csv"
+    maps.write_text("vm,mac,profile\nweb01,%s,Profile1\nweb01,%s,Profile2\n" % (MAC_A, MAC_B))
+    with UcsmSimulator(profiles=UCSM_PROFILES, service_profiles=blades, dynamic_policies=[
+            SimDynamicPolicy("two", "2"), SimDynamicPolicy("many", "64")]) as ucsm:
+        code, out, err = vmfex_engine(["assign", str(maps)] + conn
+                                      + ucsm_args(ucsm, tmp_path), tmp_path)
+        assert [q[0] for q in ucsm.class_queries] == [
+            "networkElement", "vnicProfile", "lsServer", "vnicDynamicConPolicy"]
+        assert ucsm.logouts == 1
+    assert code == 0, err
+    assert err.splitlines() == [
+        "warning: cluster 'prod' would no longer pass N+1: app1, app2, web01 would not "
+        "restart after a host failure"]
+    assert "web01: changed" in out
