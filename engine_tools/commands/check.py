@@ -43,19 +43,24 @@ def check(options: engine_client.Options, out: TextIO, ucsm_options=None,
     """Print every problem of both models the engine holds; 1 when there are any.
     With ucsm_options also unknown port profiles and maxPorts overuse; with
     ucsm_options or fleet_path also the capacity answer."""
-    answer = None
+    port_profiles = service_profiles = answer = None
+    if ucsm_options is not None:
+        from engine_tools.ucsm.service_profiles import read_with_port_profiles
+
+        # one UCS Manager session for the names and the capacity
+        port_profiles, service_profiles = read_with_port_profiles(ucsm_options, sys.stderr)
     if ucsm_options is not None or fleet_path is not None:
         inventory = capacity.engine_client_inventory(options)
         vms, networking = inventory[:2]
-        answer = capacity.answer_from(inventory, fleet_path, ucsm_options, sys.stderr)
+        answer = capacity.answer_with(inventory, capacity.read_sources(
+            inventory[3], fleet_path, None, sys.stderr, service_profiles))
     else:
         vms, networking = engine_client.read_both_models(options)
     problems = check_problems(vms, networking)
-    if ucsm_options is not None:
+    if port_profiles is not None:
         from engine_tools.ucsm import checks as ucsm_checks
 
-        problems += ucsm_checks.check_lines(
-            vms, ucsm.read_profiles(ucsm_options, sys.stderr), networking)
+        problems += ucsm_checks.check_lines(vms, port_profiles, networking)
     if answer is not None:
         problems += capacity.problem_lines(answer)
     for problem in problems:

@@ -145,3 +145,19 @@ def test_unreadable_fleet_file_is_one_line(fleet_sim, conn, tmp_path):
     assert code == 1
     assert err.splitlines() == ["vmfex-engine: cannot read fleet file %s: No such file or "
                                 "directory" % missing]
+
+
+def test_check_with_ucsm_includes_capacity_in_one_ucsm_session(fleet_sim, conn, tmp_path):
+    profiles = [SimServiceProfile("ls-" + name, UUIDS[name], "sys/chassis-1/blade-%d" % n,
+                                  "vmfex") for n, name in enumerate(sorted(UUIDS), 1)]
+    with UcsmSimulator(service_profiles=profiles,
+                       dynamic_policies=[SimDynamicPolicy("vmfex", "3")]) as ucsm:
+        code, out, err = vmfex_engine(["check"] + conn + ucsm_args(ucsm, tmp_path), tmp_path)
+        assert ucsm.logouts == 1
+    assert code == 1, err
+    # lab: l1 runs 'big' (3 NICs), l2 has 3 - 1 = 2 free
+    assert ("cluster 'lab': if host 'l1' fails, big (3 NICs) would not restart on the "
+            "other hosts (not enough free dynamic vNICs)") in out.splitlines()
+    assert out.splitlines()[-1] == (
+        "3 cluster(s), 5 host(s), 0 with unknown capacity, 8 free dynamic vNICs; N+1 "
+        "fails in 1 cluster(s): lab")
