@@ -5,7 +5,7 @@ import sys
 from collections import namedtuple
 from typing import Callable, Dict, List, Optional, TextIO, Tuple
 
-from engine_tools.engine import client as engine_client
+from engine_tools.engine.hosts import read_inventory, read_inventory_in
 from engine_tools.engine.options import (
     CONNECTION_HELP,
     add_connection_arguments,
@@ -61,8 +61,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     options = connection_options(args)
     ucsm_options = ucsm.options_from_args(args)
-    answer = answer_from(engine_client_inventory(options), args.hosts, ucsm_options,
-                         sys.stderr)
+    answer = answer_from(read_inventory(options), args.hosts, ucsm_options, sys.stderr)
     if args.json:
         sys.stdout.write(json.dumps(answer_json(answer), indent=2, sort_keys=True) + "\n")
     else:
@@ -72,27 +71,20 @@ def run(args: argparse.Namespace) -> int:
     return 1 if model.failing(answer) else 0
 
 
-def engine_client_inventory(options: engine_client.Options):
-    """Everything capacity needs from the engine, in one session."""
-    from engine_tools.engine.hosts import read_inventory
-
-    return read_inventory(options)
-
-
-def read_fleet(path: str) -> Tuple[List[FleetHost], List[str]]:
-    """(hosts, problems) of the fleet file; an unreadable file or another
-    format is one problem and no hosts."""
+def read_fleet(path: str) -> Tuple[Optional[List[FleetHost]], List[str]]:
+    """(hosts, problems) of the fleet file; hosts None when the file cannot
+    be used at all (unreadable, another format or version: one problem)."""
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
-        return [], ["cannot read fleet file %s: %s" % (path, e.strerror)]
+        return None, ["cannot read fleet file %s: %s" % (path, e.strerror)]
     try:
         return parse_fleet(data.decode("utf-8"), path)
     except UnicodeDecodeError as e:
-        return [], ["fleet file %s is not UTF-8 (byte %d)" % (path, e.start + 1)]
+        return None, ["fleet file %s is not UTF-8 (byte %d)" % (path, e.start + 1)]
     except FleetError as e:
-        return [], [str(e)]
+        return None, [str(e)]
 
 
 #: What the fleet file and UCS Manager say, by engine host id (None: not
@@ -109,9 +101,10 @@ def read_sources(hosts, fleet_path: Optional[str], ucsm_options, err: TextIO,
     fleet = grants = None
     if fleet_path is not None:
         entries, problems = read_fleet(fleet_path)
-        fleet, more = model.match_fleet(hosts, entries, fleet_path) if entries or \
-            not problems else ({}, [])
-        problems += more
+        fleet = {}
+        if entries is not None:
+            fleet, more = model.match_fleet(hosts, entries, fleet_path)
+            problems += more
     if service_profiles is not None:
         grants, more = model.match_service_profiles(hosts, service_profiles)
         problems += more
@@ -160,8 +153,6 @@ def warnings_for(connection, changed: Callable[[Dict], Dict], fleet_path: Option
     it}; new_profiles: {id: Profile} the run adds."""
     if fleet_path is None and service_profiles is None:
         return []
-    from engine_tools.engine.hosts import read_inventory_in
-
     inventory = read_inventory_in(connection)
     sources = read_sources(inventory[3], fleet_path, None, err, service_profiles)
     return model.pushed_past(answer_with(inventory, sources),

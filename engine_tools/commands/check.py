@@ -5,6 +5,7 @@ from typing import TextIO
 
 from engine_tools.commands import capacity
 from engine_tools.engine import client as engine_client
+from engine_tools.engine.hosts import read_inventory
 from engine_tools.engine.options import (
     CONNECTION_HELP,
     add_connection_arguments,
@@ -50,7 +51,7 @@ def check(options: engine_client.Options, out: TextIO, ucsm_options=None,
         # one UCS Manager session for the names and the capacity
         port_profiles, service_profiles = read_with_port_profiles(ucsm_options, sys.stderr)
     if ucsm_options is not None or fleet_path is not None:
-        inventory = capacity.engine_client_inventory(options)
+        inventory = read_inventory(options)
         vms, networking = inventory[:2]
         answer = capacity.answer_with(inventory, capacity.read_sources(
             inventory[3], fleet_path, None, sys.stderr, service_profiles))
