@@ -134,10 +134,12 @@ def _free(used: int, fleet: Optional[FleetHost], ucsm: Optional[UcsmGrant],
     not more than it grants. `added`: NICs a planned change adds on the
     host, which the pool's measured free count does not know yet."""
     known, why = [], []
-    if fleet is not None and fleet.error is None:
+    if fleet is not None and fleet.error is None and fleet.ready:
         known.append(fleet.free - added)
     elif fleet is not None:
-        why.append("fleet file: %s" % fleet.error)
+        # A pool that is not ready cannot start a VM-FEX NIC now, whatever
+        # its counts say.
+        why.append("fleet file: %s" % (fleet.error or "the pool is not ready on the host"))
     elif fleet_given:
         why.append("not in the fleet file")
     if ucsm is not None and ucsm.granted is not None:

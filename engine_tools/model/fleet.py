@@ -20,7 +20,8 @@ FORMAT = "vmfex-fleet-capacity"
 VERSION = 1
 
 #: One host of the file. total/used/free are None when the host could not
-#: report them (then `error` says why).
+#: report them (then `error` says why); a host that answered but whose pool
+#: is not ready (its network inactive, say) keeps its numbers, ready False.
 FleetHost = namedtuple("FleetHost", "host cluster ready total used free error")
 
 
@@ -48,8 +49,6 @@ def _host(entry, index: int, source: str) -> Tuple[Optional[FleetHost], Optional
     error = " ".join(str(error).split()) if error not in (None, "") else None
     ready = entry.get("ready") is True
     counts = [_count(entry, key) for key in ("total", "used", "free")]
-    if error is None and not ready:
-        error = "the pool is not ready on the host"
     if error is None and None in counts:
         bad = [key for key, value in zip(("total", "used", "free"), counts) if value is None]
         error = "%s: expected whole numbers >= 0 for %s" % (where, ", ".join(bad))

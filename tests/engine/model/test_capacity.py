@@ -109,13 +109,16 @@ def test_free_is_the_smaller_of_fleet_and_ucsm_and_unknown_says_why():
     vms = {"a": running("a", "h1", 2), "b": running("b", "h2", 1)}
     fleet = fleet_free(h1=5, h2=1)
     fleet["id-h3"] = FleetHost("h3", None, False, None, None, None, "libvirt is down")
+    fleet["id-h4"] = FleetHost("h4", None, False, 9, 0, 9, None)
     grants = {"id-h1": UcsmGrant("ls-1", 4, "uuid", ""), "id-h2": UcsmGrant("ls-2", 8, "uuid",
                                                                          "")}
-    answer = capacity(CLUSTERS, hosts, vms, None, fleet, grants)
+    answer = capacity(CLUSTERS, hosts + [host("h4")], vms, None, fleet, grants)
     free = {h.host.name: (h.used, h.free, h.note) for h in answer.clusters[0].hosts}
     assert free == {"h1": (2, 2, ""), "h2": (1, 1, ""),
                     "h3": (0, None, "fleet file: libvirt is down; no UCS Manager service "
-                                    "profile")}
+                                    "profile"),
+                    "h4": (0, None, "fleet file: the pool is not ready on the host; no UCS "
+                                    "Manager service profile")}
     assert failing(answer)
     only_ucsm = capacity(CLUSTERS, hosts[:2], vms, None, None, grants)
     assert [h.free for h in only_ucsm.clusters[0].hosts] == [2, 7]

@@ -26,16 +26,16 @@ def test_a_written_file_parses():
     assert problems == []
 
 
-def test_a_host_that_failed_or_is_not_ready_has_no_counts():
+def test_a_host_that_failed_has_no_counts_one_not_ready_keeps_them():
     failed = dict(ENTRY, ready=False, total=None, used=None, free=None,
                   error="network direct-pool\nnot found")
     not_ready = dict(ENTRY, host="h2", ready=False)
     broken = dict(ENTRY, host="h3", free=-1)
     hosts, _ = parse_fleet(document(failed, not_ready, broken), "f.json")
-    assert [(h.host, h.free, h.error) for h in hosts] == [
-        ("h1.example.com", None, "network direct-pool not found"),
-        ("h2", None, "the pool is not ready on the host"),
-        ("h3", None, "f.json: hosts[2]: expected whole numbers >= 0 for free")]
+    assert [(h.host, h.ready, h.free, h.error) for h in hosts] == [
+        ("h1.example.com", False, None, "network direct-pool not found"),
+        ("h2", False, 6, None),
+        ("h3", True, None, "f.json: hosts[2]: expected whole numbers >= 0 for free")]
 
 
 def test_entries_without_a_host_are_named():
