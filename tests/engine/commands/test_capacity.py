@@ -3,7 +3,10 @@ import json
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from engine_tools.commands.capacity import read_fleet
 from tests.engine.fleet_helpers import FLEET, UUIDS, build_fleet, entry, write_fleet
 from tests.engine.tool import vmfex_engine
 from tests.engine.ucsm_helpers import ucsm_args
@@ -161,3 +164,14 @@ def test_check_with_ucsm_includes_capacity_in_one_ucsm_session(fleet_sim, conn, 
     assert out.splitlines()[-1] == (
         "3 cluster(s), 5 host(s), 0 with unknown capacity, 8 free dynamic vNICs; N+1 "
         "fails in 1 cluster(s): lab")
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=200) | st.text(max_size=200).map(lambda t: t.encode("utf-8")))
+def test_any_file_content_is_hosts_or_one_line_problems(tmp_path, data):
+    path = tmp_path / "fleet.json"
+    path.write_bytes(data)
+    hosts, problems = read_fleet(str(path))
+    assert hosts is not None or len(problems) == 1
+    assert all("\n" not in line for line in problems)
