@@ -15,7 +15,7 @@ def test_inventory_names_each_running_vm_host_and_every_host_uuid(sim):
         Options(sim.url, "admin@internal", "secret", sim.ca_file, False, 10))
     prod = sim.cluster_named("prod").id
     assert clusters[prod] == "prod" and "Default" in clusters.values()
-    assert sorted(hosts) == [
+    assert sorted(hosts, key=lambda h: h.name) == [
         EngineHost(h1.id, "h1", "10.0.0.1", prod, "AABBCCDD-0000-1111-2222-333344445555",
                    "up"),
         EngineHost(sim.host_named("h2").id, "h2", "10.0.0.2", prod, "", "maintenance")]
