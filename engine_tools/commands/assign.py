@@ -93,7 +93,8 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
         with engine_client.session(options) as connection:
             vms = engine_client.read_vms(connection, sorted({row.vm for row in rows}))
             plan = plan_assign(rows, vms, merge)
-            port_profiles, service_profiles = _read_ucsm(ucsm_options, err)
+            port_profiles, service_profiles = _read_ucsm(ucsm_options, bool(plan.changes),
+                                                         err)
             problems = sorted(problems + plan.problems + _ucsm_problems(
                 rows, plan, port_profiles), key=lambda p: p.line)
             if not problems and plan.changes:
@@ -118,14 +119,15 @@ def _as_written(plan, vms) -> dict:
             for c in plan.changes}
 
 
-def _read_ucsm(ucsm_options, err: TextIO):
-    """(port profiles, service profiles) of UCS Manager in one session;
-    (None, None) without it."""
+def _read_ucsm(ucsm_options, capacity_too: bool, err: TextIO):
+    """(port profiles, service profiles or None) of UCS Manager in one
+    session; the service profiles only when there are changes to weigh
+    against capacity. (None, None) without UCS Manager."""
     if ucsm_options is None:
         return None, None
     from engine_tools.ucsm.service_profiles import read_with_port_profiles
 
-    return read_with_port_profiles(ucsm_options, err)
+    return read_with_port_profiles(ucsm_options, err, capacity=capacity_too)
 
 
 def _ucsm_problems(rows, plan, port_profiles) -> list:

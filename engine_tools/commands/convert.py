@@ -113,7 +113,8 @@ def convert(names: Optional[List[str]], dry_run: bool, create_profiles: bool,
         if ucsm_options is not None and plan.nic_changes:
             from engine_tools.ucsm.service_profiles import read_with_port_profiles
 
-            port_profiles, service_profiles = read_with_port_profiles(ucsm_options, err)
+            port_profiles, service_profiles = read_with_port_profiles(
+                ucsm_options, err, capacity=create_profiles)
             plan.problems.extend(ucsm_problems(plan, port_profiles))
         for name, reason in plan.skipped:
             err.write("VM %s skipped: %s\n" % (name, reason))

@@ -87,9 +87,13 @@ def read_service_profiles(options: client.UcsmOptions, err: TextIO) -> List[Serv
     return service_profiles(answers["lsServer"], answers["vnicDynamicConPolicy"])
 
 
-def read_with_port_profiles(options: client.UcsmOptions, err: TextIO
-                            ) -> Tuple[List[PortProfile], List[ServiceProfile]]:
+def read_with_port_profiles(options: client.UcsmOptions, err: TextIO, capacity: bool = True
+                            ) -> Tuple[List[PortProfile], Optional[List[ServiceProfile]]]:
     """(port profiles, bound service profiles with their grants) in one
-    session: assign and convert check names and capacity with one login."""
-    profiles, answers = client.read_profiles_and_classes(options, CLASSES, err)
+    session: assign and convert check names and capacity with one login.
+    Without capacity only the port profiles are queried (service profiles None)."""
+    profiles, answers = client.read_profiles_and_classes(
+        options, CLASSES if capacity else (), err)
+    if not capacity:
+        return profiles, None
     return profiles, service_profiles(answers["lsServer"], answers["vnicDynamicConPolicy"])
