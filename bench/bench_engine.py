@@ -23,9 +23,15 @@ answering every API request 20 ms late. Measured:
      per changed NIC cannot go below 1 + 1/NICs per VM (1.5 here); printed.
   6. leave (bench_leave.py): plan, apply, re-run and rollback for 5,000 VMs /
      10,000 VM-FEX NICs over 20 port profiles.
+  7. capacity on a third simulator of 5,000 mapped VMs on 200 hosts in 10
+     clusters, with the fleet file of all 200 hosts and the UCS Manager
+     stand-in (200 service profiles): API requests per VM against the floor
+     (goal <= 1.05 per VM plus one per cluster and per host), and UCS Manager
+     queries per class (goal 1 each).
 """
 import contextlib
 import io
+import json
 import os
 import sys
 import tempfile
@@ -40,14 +46,19 @@ import ovirtsdk4.types as types  # noqa: E402
 from bench.bench_leave import leave_bench  # noqa: E402
 from engine_tools.cli import main as vmfex_engine  # noqa: E402
 from tests.engine.ovirtsim import OvirtSimulator  # noqa: E402
-from tests.engine.ucsmsim import SimProfile, UcsmSimulator  # noqa: E402
+from tests.engine.ucsmsim import (  # noqa: E402
+    SimDynamicPolicy,
+    SimProfile,
+    SimServiceProfile,
+    UcsmSimulator,
+)
 
 VMS = 5000
 NICS = 2
 DELAY = 0.020
 BASELINE_VMS = 100
 API_KINDS = ("list", "get_vm", "nics", "update", "nic_update", "profiles", "profile_add",
-             "profile_update", "other")
+             "profile_update", "hosts", "other")
 WRITE_KINDS = ("update", "nic_update", "profile_add", "profile_update")
 UCS_PROFILES = 7
 #: The file's Profile0..Profile6 among many others, as on a real fabric.
@@ -174,6 +185,94 @@ def convert_bench(conn_args) -> list:
     ]
 
 
+HOSTS = 200
+CLUSTERS = 10
+GRANTED = 64
+
+
+def _capacity_engine(sim, tmp):
+    """Hosts, clusters, VMs running round robin; the fleet file; the UCSM
+    service profiles. Returns (fleet path, service profiles)."""
+    for c in range(CLUSTERS):
+        sim.add_cluster("cluster%02d" % c)
+    hosts = [sim.add_host("host%03d" % h, "host%03d.example.com" % h,
+                          "cluster%02d" % (h % CLUSTERS),
+                          "%08x-0000-4000-8000-%012x" % (h, h)) for h in range(HOSTS)]
+    sim.add_sample_vms(VMS, nics_per_vm=NICS)
+    used = {}
+    for i, name in enumerate(sorted(sim.vms)):
+        vm = sim.vms[name]
+        vm.custom_properties["vmfex"] = "{%s}" % ", ".join(
+            "'%s': 'Profile%d'" % (mac, k) for k, (_, mac) in enumerate(vm.nics))
+        host = hosts[i % HOSTS]
+        vm.cluster_id = host.cluster_id
+        if vm.running:
+            vm.host_id = host.id
+            used[host.name] = used.get(host.name, 0) + NICS
+    fleet = os.path.join(tmp, "fleet.json")
+    with open(fleet, "w") as f:
+        json.dump({"format": "vmfex-fleet-capacity", "version": 1, "hosts": [
+            {"host": h.address, "cluster": None, "network": "direct-pool", "ready": True,
+             "total": GRANTED, "used": used.get(h.name, 0),
+             "free": GRANTED - used.get(h.name, 0), "users": [], "missing": [],
+             "not_vmfex": [], "error": None} for h in hosts]}, f)
+    profiles = [SimServiceProfile("ls-%s" % h.name, h.hardware_uuid,
+                                  "sys/chassis-%d/blade-%d" % (n // 8 + 1, n % 8 + 1), "vmfex")
+                for n, h in enumerate(hosts)]
+    return fleet, profiles
+
+
+def capacity_bench(conn_args) -> list:
+    """capacity --hosts --ucsm on 5,000 VMs and 200 hosts; returns result rows."""
+    with OvirtSimulator(delay=DELAY, page_cap=100) as sim, \
+            tempfile.TemporaryDirectory() as tmp:
+        fleet, profiles = _capacity_engine(sim, tmp)
+        with UcsmSimulator(service_profiles=profiles, delay=DELAY, password="secret",
+                           dynamic_policies=[SimDynamicPolicy("vmfex", str(GRANTED))]) as ucs:
+            ucsm_password = os.path.join(tmp, "ucsm-password")
+            with open(ucsm_password, "w") as f:
+                f.write("secret\n")
+            argv = ["capacity", "--json", "--hosts", fleet, "--ucsm", ucs.address,
+                    "--ucsm-username", "admin", "--ucsm-password-file", ucsm_password,
+                    "--ucsm-ca-file", ucs.ca_file] + conn_args(sim, tmp)
+            print("== capacity --hosts --ucsm (%d VMs, %d hosts, %d clusters)"
+                  % (VMS, HOSTS, CLUSTERS), flush=True)
+            sim.reset_counters()
+            out, err = io.StringIO(), io.StringIO()
+            start = time.monotonic()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = vmfex_engine(argv)
+            seconds = time.monotonic() - start
+            if code != 0:
+                sys.exit("vmfex-engine capacity failed (%d):\n%s%s"
+                         % (code, err.getvalue()[-2000:], out.getvalue()[-2000:]))
+            answer = json.loads(out.getvalue())
+            queries = {}
+            for class_id, _ in ucs.class_queries:
+                queries[class_id] = queries.get(class_id, 0) + 1
+        stats = sim.stats()
+        requests = api_requests(sim)
+    print("  vmfex-engine says: %s" % answer["summary"])
+    print("  %.1f s, %d API requests (%d list pages, %d host/cluster lists, %d profile "
+          "lists, %d other); UCS Manager queries: %s" % (
+              seconds, requests, stats["list"], stats["hosts"], stats["profiles"],
+              stats["other"] + stats["get_vm"],
+              ", ".join("%s %d" % item for item in sorted(queries.items()))))
+    per_vm = requests / VMS
+    floor = 1.05 + (CLUSTERS + HOSTS) / VMS
+    ucsm_ok = queries.get("lsServer") == 1 and queries.get("vnicDynamicConPolicy") == 1
+    return [
+        ("capacity: API requests per VM (%d VMs, %d hosts, %d clusters)"
+         % (VMS, HOSTS, CLUSTERS), "%.3f" % per_vm,
+         "<= %.3f" % floor, per_vm <= floor),
+        ("capacity: requests / floor (1.05 per VM + 1 per cluster and host)",
+         "%.3f" % (per_vm / floor), "<= 1", per_vm <= floor),
+        ("capacity: UCS Manager queries per class (lsServer, vnicDynamicConPolicy)",
+         "%d, %d" % (queries.get("lsServer", 0), queries.get("vnicDynamicConPolicy", 0)),
+         "1, 1", ucsm_ok),
+    ]
+
+
 def _conn_args(sim, tmp) -> list:
     password = os.path.join(tmp, "password")
     with open(password, "w") as f:
@@ -257,7 +356,7 @@ def main() -> int:
             base_seconds, api_requests(sim), base_per_vm * 1000))
 
     speedup = base_per_vm / ours_per_vm
-    convert_results = convert_bench(_conn_args)
+    convert_results = convert_bench(_conn_args) + capacity_bench(_conn_args)
     leave_results = leave_bench(VMS, NICS, 20, DELAY)
     results = [
         ("requests per changed VM, first apply (pages included, read-back apart)",

@@ -3,6 +3,7 @@ from typing import List, Optional
 
 from engine_tools.commands import (
     assign,
+    capacity,
     check,
     convert,
     export,
@@ -16,7 +17,8 @@ from vdsm_hook_vmfex.common.cli import build_parser, run_command
 from vdsm_hook_vmfex.common.version import __version__
 
 PROG = "vmfex-engine"
-COMMANDS = [register, assign, export, check, profiles, convert, ucs, host_deploy, leave]
+COMMANDS = [register, assign, export, check, profiles, convert, ucs, host_deploy, capacity,
+            leave]
 
 EPILOG = """\
 examples:
@@ -33,6 +35,7 @@ examples:
   vmfex-engine register --device --restart   # the vNIC profile model
   vmfex-engine profiles create --network vmfex-net Profile1 Profile2
   vmfex-engine convert --dry-run --create-profiles --config production
+  vmfex-engine capacity --hosts fleet-capacity.json --config production
 
 CSV for assign (UTF-8, '#' comments and blank lines allowed, '-' reads stdin):
   vm,mac,profile                  or   vm,nic,profile

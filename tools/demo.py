@@ -13,7 +13,10 @@
    profiles (device custom properties in the metadata), and the diff;
 6. and 7. (tools/demo_fleet.py) every host: `vmfex-engine host-deploy
    enable` on a sample post-tasks file, and the playbook's summary on
-   localhost.
+   localhost;
+8. (tools/demo_capacity.py) `vmfex-engine capacity`: free dynamic vNICs per
+   host from the fleet file and UCS Manager, one cluster passing N+1 and one
+   failing it.
 """
 import difflib
 import json
@@ -29,6 +32,7 @@ sys.path.insert(0, ROOT)
 from engine_tools.cli import main as vmfex_engine  # noqa: E402
 from tests.engine.ovirtsim import OvirtSimulator  # noqa: E402
 from tests.engine.ucsmsim import SimProfile, UcsmSimulator  # noqa: E402
+from tools.demo_capacity import capacity_story  # noqa: E402
 
 SAMPLE = os.path.join(ROOT, "tests", "data", "vdsm-domain.xml")
 VNIC_SAMPLE = os.path.join(ROOT, "tests", "data", "vdsm-domain-vnic-profiles.xml")
@@ -319,7 +323,13 @@ def main() -> int:
             if code:
                 return code
     # Fleet rollout (libvirt): in its own process, see tools/demo_fleet.py.
-    return subprocess.call([sys.executable, os.path.join(ROOT, "tools", "demo_fleet.py")])
+    code = subprocess.call([sys.executable, os.path.join(ROOT, "tools", "demo_fleet.py")])
+    with tempfile.TemporaryDirectory() as tmp:
+        secret = os.path.join(tmp, "password")
+        with open(secret, "w") as f:
+            f.write("secret\n")
+        capacity_story(tmp, secret)
+    return code
 
 
 if __name__ == "__main__":

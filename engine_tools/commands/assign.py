@@ -3,7 +3,7 @@ import argparse
 import sys
 from typing import List, Optional, TextIO
 
-from engine_tools.commands import output
+from engine_tools.commands import capacity, output
 from engine_tools.commands.output import add_json_argument
 from engine_tools.commands.progress import Progress, bars
 from engine_tools.commands.results import Results, classify, not_known, to_verify
@@ -17,7 +17,6 @@ from engine_tools.options.connection import (
     engine_options,
     ucsm_options,
 )
-from engine_tools.ucsm import client as ucsm
 from vdsm_hook_vmfex.common.cli import add_command
 from vdsm_hook_vmfex.common.errors import VmfexError
 from vdsm_hook_vmfex.common.vmfex_map import format_vmfex_map
@@ -36,6 +35,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--dry-run", action="store_true",
                         help="print old and new map per VM, write nothing")
     add_json_argument(parser)
+    capacity.add_hosts_argument(parser)
     add_connection_arguments(parser, ucsm=True)
     parser.set_defaults(run=run)
 
@@ -43,7 +43,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     return assign(args.file, args.merge, args.dry_run, engine_options(args),
                   sys.stdout, sys.stderr, ucsm_options=ucsm_options(args),
-                  as_json=args.json)
+                  as_json=args.json, fleet_path=args.hosts)
 
 
 def read_source(path: str) -> str:
@@ -84,9 +84,12 @@ def _keys(change: Change) -> dict:
 
 
 def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options,
-           out: TextIO, err: TextIO, ucsm_options=None, as_json: bool = False) -> int:
+           out: TextIO, err: TextIO, ucsm_options=None, as_json: bool = False,
+           fleet_path=None) -> int:
     """Run assign; return the exit code. Raises VmfexError for fatal errors.
-    With ucsm_options every profile written must exist on UCS Manager."""
+    With ucsm_options every profile written must exist on UCS Manager; with
+    it or fleet_path a warning names each cluster the maps push past its
+    capacity (it writes all the same)."""
     source = "<stdin>" if path == "-" else path
     text = output.human(out, as_json)
     rows, problems = parse_rows(read_source(path), merge)
@@ -101,8 +104,15 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
             vms = engine_client.read_vms(connection, sorted({row.vm for row in rows}),
                                          bars(err))
             plan = plan_assign(rows, vms, merge)
+            port_profiles, service_profiles = _read_ucsm(ucsm_options, bool(plan.changes),
+                                                         err)
             problems = sorted(problems + plan.problems + _ucsm_problems(
-                rows, plan, ucsm_options, err), key=lambda p: p.line)
+                rows, plan, port_profiles), key=lambda p: p.line)
+            if not problems and plan.changes:
+                for line in capacity.warnings_for(
+                        connection, lambda every: _as_written(plan, every), fleet_path,
+                        service_profiles, err):
+                    err.write("warning: %s\n" % line)
             if not problems and not dry_run:
                 return _apply(connection, plan, merge, out, err, as_json)
     if problems:
@@ -145,12 +155,29 @@ def items(results: Results, changes: List[Change]) -> list:
     return found
 
 
-def _ucsm_problems(rows, plan, ucsm_options, err: TextIO) -> list:
+def _as_written(plan, vms) -> dict:
+    """{VM name: VmState} of the VMs the plan changes, with its properties."""
+    return {c.vm.name: vms.get(c.vm.name, c.vm)._replace(properties=c.properties)
+            for c in plan.changes}
+
+
+def _read_ucsm(ucsm_options, capacity_too: bool, err: TextIO):
+    """(port profiles, service profiles or None) of UCS Manager in one
+    session; the service profiles only when there are changes to weigh
+    against capacity. (None, None) without UCS Manager."""
     if ucsm_options is None:
+        return None, None
+    from engine_tools.ucsm.service_profiles import read_with_port_profiles
+
+    return read_with_port_profiles(ucsm_options, err, capacity=capacity_too)
+
+
+def _ucsm_problems(rows, plan, port_profiles) -> list:
+    if port_profiles is None:
         return []
     from engine_tools.ucsm import checks as ucsm_checks
 
-    return ucsm_checks.assign_problems(rows, plan, ucsm.read_profiles(ucsm_options, err))
+    return ucsm_checks.assign_problems(rows, plan, port_profiles)
 
 
 def _apply(connection, plan, merge: bool, out: TextIO, err: TextIO, as_json: bool) -> int:

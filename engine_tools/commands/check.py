@@ -3,9 +3,11 @@ import argparse
 import sys
 from typing import TextIO
 
+from engine_tools.commands import capacity
 from engine_tools.commands.output import add_json_argument, write_json
 from engine_tools.commands.progress import bars
 from engine_tools.engine import client as engine_client
+from engine_tools.engine.hosts import read_inventory
 from engine_tools.model.assign_plan import vmfex_value
 from engine_tools.model.inventory import check_problems, profile_nics
 from engine_tools.options.connection import (
@@ -26,38 +28,57 @@ def add_parser(subparsers) -> None:
                     "(VM maps, vNIC profiles carrying vmfex); exit 1 when there are any.",
         epilog=CONNECTION_HELP)
     add_json_argument(parser)
+    capacity.add_hosts_argument(parser)
     add_connection_arguments(parser, ucsm=True)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    return check(engine_options(args), sys.stdout,
-                 ucsm_options=ucsm_options(args), as_json=args.json)
+    return check(engine_options(args), sys.stdout, ucsm_options=ucsm_options(args),
+                 as_json=args.json, fleet_path=args.hosts)
 
 
 def check(options: engine_client.Options, out: TextIO, ucsm_options=None,
-          as_json: bool = False) -> int:
+          as_json: bool = False, fleet_path=None) -> int:
     """Print every problem of both models the engine holds; 1 when there are any.
-    With ucsm_options also unknown port profiles and maxPorts overuse."""
-    vms, networking = engine_client.read_both_models(options, bars(sys.stderr))
-    problems = check_problems(vms, networking)
+    With ucsm_options also unknown port profiles and maxPorts overuse; with
+    ucsm_options or fleet_path also the capacity answer."""
+    port_profiles = service_profiles = answer = None
     if ucsm_options is not None:
-        from engine_tools.ucsm import checks as ucsm_checks
-        from engine_tools.ucsm import client as ucsm
+        from engine_tools.ucsm.service_profiles import read_with_port_profiles
 
-        problems += ucsm_checks.check_lines(
-            vms, ucsm.read_profiles(ucsm_options, sys.stderr), networking)
+        # one UCS Manager session for the names and the capacity
+        port_profiles, service_profiles = read_with_port_profiles(ucsm_options, sys.stderr)
+    if ucsm_options is not None or fleet_path is not None:
+        inventory = read_inventory(options)
+        vms, networking = inventory[:2]
+        answer = capacity.answer_with(inventory, capacity.read_sources(
+            inventory[3], fleet_path, None, sys.stderr, service_profiles))
+    else:
+        vms, networking = engine_client.read_both_models(options, bars(sys.stderr))
+    problems = check_problems(vms, networking)
+    if port_profiles is not None:
+        from engine_tools.ucsm import checks as ucsm_checks
+
+        problems += ucsm_checks.check_lines(vms, port_profiles, networking)
+    if answer is not None:
+        problems += capacity.problem_lines(answer)
     mapped = sum(1 for vm in vms.values() if vmfex_value(vm) is not None)
     on_profiles = sum(len(profile_nics(vm, networking)) for vm in vms.values())
     if as_json:
-        write_json(out, {"command": "check",
-                         "summary": {"problems": len(problems), "mapped_vms": mapped,
-                                     "profile_nics": on_profiles, "vms_read": len(vms),
-                                     "ucsm_checked": ucsm_options is not None},
-                         "problems": problems})
+        document = {"command": "check",
+                    "summary": {"problems": len(problems), "mapped_vms": mapped,
+                                "profile_nics": on_profiles, "vms_read": len(vms),
+                                "ucsm_checked": ucsm_options is not None},
+                    "problems": problems}
+        if answer is not None:
+            document["capacity"] = capacity.answer_json(answer)
+        write_json(out, document)
         return 1 if problems else 0
     for problem in problems:
         out.write(problem + "\n")
     out.write("%d problem(s) in the maps of %d VMs and %d NICs on vNIC profiles carrying "
               "vmfex (%d VMs read)\n" % (len(problems), mapped, on_profiles, len(vms)))
+    if answer is not None:
+        out.write(capacity.summary(answer) + "\n")
     return 1 if problems else 0

@@ -3,7 +3,7 @@ import argparse
 import sys
 from typing import List, Optional, TextIO
 
-from engine_tools.commands import output
+from engine_tools.commands import capacity, output
 from engine_tools.commands.output import add_json_argument
 from engine_tools.commands.profiles import (
     DESCRIPTION,
@@ -26,7 +26,7 @@ from engine_tools.commands.results import (
 from engine_tools.engine import client as engine_client
 from engine_tools.engine import interrupt
 from engine_tools.model.convert_plan import ConvertPlan, plan_convert
-from engine_tools.model.vnic_profiles import Networking, NewProfile, network_label
+from engine_tools.model.vnic_profiles import Networking, NewProfile, Profile, network_label
 from engine_tools.options.connection import (
     CONNECTION_HELP,
     add_connection_arguments,
@@ -36,6 +36,7 @@ from engine_tools.options.connection import (
 from engine_tools.ucsm import client as ucsm
 from vdsm_hook_vmfex.common.cli import add_command
 from vdsm_hook_vmfex.common.errors import VmfexError
+from vdsm_hook_vmfex.common.property import PROPERTY_NAME
 from vdsm_hook_vmfex.common.vmfex_map import format_vmfex_map
 
 EPILOG = """\
@@ -92,6 +93,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--include-running", action="store_true",
                         help="also change VMs that are up (their NICs change live, see below)")
     add_json_argument(parser)
+    capacity.add_hosts_argument(parser)
     add_connection_arguments(parser, ucsm=True)
     parser.set_defaults(run=run)
 
@@ -99,7 +101,8 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     return convert(args.vms or None, args.dry_run, args.create_profiles,
                    args.include_running, engine_options(args), sys.stdout, sys.stderr,
-                   ucsm_options=ucsm_options(args), as_json=args.json)
+                   ucsm_options=ucsm_options(args), as_json=args.json,
+                   fleet_path=args.hosts)
 
 
 def ucsm_problems(plan: ConvertPlan, profiles) -> List[str]:
@@ -114,19 +117,32 @@ def ucsm_problems(plan: ConvertPlan, profiles) -> List[str]:
 
 def convert(names: Optional[List[str]], dry_run: bool, create_profiles: bool,
             include_running: bool, options: engine_client.Options,
-            out: TextIO, err: TextIO, ucsm_options=None, as_json: bool = False) -> int:
+            out: TextIO, err: TextIO, ucsm_options=None, as_json: bool = False,
+            fleet_path=None) -> int:
     """Run convert; return the exit code. With ucsm_options every port profile
-    a NIC moves to must exist on UCS Manager (else nothing is written)."""
+    a NIC moves to must exist on UCS Manager (else nothing is written); with
+    it or fleet_path, --create-profiles warns of each cluster the run would
+    push past its capacity."""
     with engine_client.session(options) as connection:
         networking = engine_client.read_networking(connection)
         vms = engine_client.read_vms(connection, names, bars(err))
         plan = plan_convert(vms, networking, names, include_running, create_profiles)
+        service_profiles = None
         if ucsm_options is not None and plan.nic_changes:
-            plan.problems.extend(ucsm_problems(plan, ucsm.read_profiles(ucsm_options, err)))
+            from engine_tools.ucsm.service_profiles import read_with_port_profiles
+
+            port_profiles, service_profiles = read_with_port_profiles(
+                ucsm_options, err, capacity=create_profiles)
+            plan.problems.extend(ucsm_problems(plan, port_profiles))
         for name, reason in plan.skipped:
             err.write("VM %s skipped: %s\n" % (name, reason))
         if plan.problems:
             return refuse(plan.problems, "convert", dry_run, out, err, as_json)
+        if create_profiles and (plan.nic_changes or plan.vm_changes):
+            for line in capacity.warnings_for(
+                    connection, lambda every: as_converted(plan, every), fleet_path,
+                    service_profiles, err, new_profiles=added_profiles(plan)):
+                err.write("warning: %s\n" % line)
         if dry_run:
             print_plan(plan, networking, output.human(out, as_json))
             if as_json:
@@ -134,6 +150,40 @@ def convert(names: Optional[List[str]], dry_run: bool, create_profiles: bool,
                                       dry_run=True)
             return 0
         return _apply(connection, plan, networking, out, err, as_json)
+
+
+def _new_profile_id(item: NewProfile) -> str:
+    return "new:%s:%s" % (item.network_id, item.name)
+
+
+def added_profiles(plan: ConvertPlan) -> dict:
+    """{id: Profile} of the vNIC profiles the plan adds (ids stand-ins)."""
+    return {_new_profile_id(item): Profile(_new_profile_id(item), item.name, item.network_id,
+                                           [(PROPERTY_NAME, item.ucs)], False)
+            for item in plan.new_profiles}
+
+
+def as_converted(plan: ConvertPlan, vms) -> dict:
+    """{VM name: VmState} of the VMs the plan changes, as it leaves them:
+    NICs on their new vNIC profiles, maps without the moved MACs."""
+    moved = {}
+    for change in plan.nic_changes:
+        target = _new_profile_id(change.target) if isinstance(change.target, NewProfile) \
+            else change.target
+        moved.setdefault(change.vm.name, {})[change.nic.id] = target
+    result = {}
+    for name in set(moved) | {c.vm.name for c in plan.vm_changes}:
+        vm = vms.get(name)
+        if vm is None:
+            continue
+        targets = moved.get(name, {})
+        result[name] = vm._replace(devices=[
+            nic._replace(profile_id=targets.get(nic.id, nic.profile_id)) for nic in vm.devices])
+    for change in plan.vm_changes:
+        if change.vm.name in result:
+            result[change.vm.name] = result[change.vm.name]._replace(
+                properties=change.properties)
+    return result
 
 
 def _target_name(change, networking: Networking) -> str:

@@ -54,8 +54,10 @@ def _state(vm: "types.Vm") -> VmState:
                    nic.vnic_profile.id if nic.vnic_profile is not None else None)
                for nic in vm.nics or () if nic.mac is not None and nic.mac.address]
     plugged = frozenset(nic.id for nic in vm.nics or () if nic.plugged is not False)
+    # The engine lists a running VM with the host it runs on (<host id=...>).
     return VmState(vm.id, vm.name, status, properties, nics, devices,
-                   vm.cluster.id if vm.cluster is not None else None, plugged)
+                   vm.cluster.id if vm.cluster is not None else None, plugged,
+                   vm.host.id if vm.host is not None else None)
 
 
 def _search_term(name: str) -> str:

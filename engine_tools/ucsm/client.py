@@ -23,7 +23,18 @@ import threading
 import urllib.error
 import urllib.parse
 from collections import namedtuple
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, TextIO, Tuple
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    TextIO,
+    Tuple,
+)
 from xml.etree import ElementTree
 
 from vdsm_hook_vmfex.common.cli import UsageError
@@ -305,6 +316,16 @@ def _logout(handle) -> None:
         pass
 
 
+def _query_class(handle, class_id: str, hierarchical: bool) -> str:
+    """The raw answer of ONE configResolveClass (the SDK's own request)."""
+    from ucsmsdk import ucsmethodfactory, ucsxmlcodec
+
+    request = ucsmethodfactory.config_resolve_class(
+        cookie=handle.cookie, class_id=class_id, in_filter=None,
+        in_hierarchical=hierarchical)
+    return handle.post_xml(ucsxmlcodec.to_xml_str(request))
+
+
 def _query_profiles(handle) -> str:
     """The raw answer of ONE hierarchical configResolveClass vnicProfile.
 
@@ -314,11 +335,7 @@ def _query_profiles(handle) -> str:
     object through ManagedObject.__setattr__, which calls dir() for every
     attribute (~1.5 ms per object, 3 s for 300 profiles with their VLANs).
     """
-    from ucsmsdk import ucsmethodfactory, ucsxmlcodec
-
-    request = ucsmethodfactory.config_resolve_class(
-        cookie=handle.cookie, class_id="vnicProfile", in_filter=None, in_hierarchical=True)
-    return handle.post_xml(ucsxmlcodec.to_xml_str(request))
+    return _query_class(handle, "vnicProfile", True)
 
 
 def verified_handle(options: UcsmOptions):
@@ -330,9 +347,9 @@ def verified_handle(options: UcsmOptions):
     return _verified_handle_class(ucshandle)(options, context)
 
 
-def read_profiles(options: UcsmOptions, err: TextIO) -> List[PortProfile]:
-    """Every vnicProfile of UCS Manager: login, ONE hierarchical
-    configResolveClass, logout (on every path). Raises UcsmError."""
+def _in_session(options: UcsmOptions, err: TextIO, queries: Callable[[Any], Any]):
+    """queries(handle)'s result between a login and a logout (on every
+    path); every failure comes out as one UcsmError."""
     _, ucsexception = _import_sdk()
     if options.insecure:
         err.write("WARNING: UCS Manager TLS verification is OFF (--ucsm-insecure): "
@@ -342,20 +359,55 @@ def read_profiles(options: UcsmOptions, err: TextIO) -> List[PortProfile]:
     try:
         try:
             handle.login()
-            answer = _query_profiles(handle)
+            return queries(handle)
         finally:
             _logout(handle)
     except Exception as e:  # noqa: BLE001 - every SDK failure becomes one line
         # The SDK's login swallows a transport failure in its networkElement
         # check ("Not a supported server"): report what really happened.
         raise (handle.vmfex_error or _sdk_error(e, options, ucsexception)) from None
+
+
+def read_classes(options: UcsmOptions, class_ids: Sequence[str], err: TextIO
+                 ) -> Dict[str, List[Dict[str, str]]]:
+    """{class id: [attributes of each object]}: ONE non-hierarchical
+    configResolveClass per class, all in one session. Raises UcsmError."""
+    return read_profiles_and_classes(options, class_ids, err, with_profiles=False)[1]
+
+
+def read_profiles(options: UcsmOptions, err: TextIO) -> List[PortProfile]:
+    """Every vnicProfile of UCS Manager: login, ONE hierarchical
+    configResolveClass, logout (on every path). Raises UcsmError."""
+    return read_profiles_and_classes(options, (), err)[0]
+
+
+def read_profiles_and_classes(options: UcsmOptions, class_ids: Sequence[str], err: TextIO,
+                              with_profiles: bool = True
+                              ) -> Tuple[List[PortProfile], Dict[str, List[Dict[str, str]]]]:
+    """(every vnicProfile, {class id: [attributes of each object]}) in ONE
+    session: one hierarchical query of vnicProfile (unless not
+    with_profiles), one plain query per class. Raises UcsmError."""
+    _, ucsexception = _import_sdk()
+
+    def queries(handle):
+        profiles = _query_profiles(handle) if with_profiles else None
+        return profiles, [_query_class(handle, class_id, False) for class_id in class_ids]
+
+    profiles_answer, answers = _in_session(options, err, queries)
+    what = "port profile"
     try:
-        return profiles_from_answer(answer)
+        profiles = profiles_from_answer(profiles_answer) if with_profiles else []
+        found = {}
+        for class_id, answer in zip(class_ids, answers):
+            what = class_id
+            found[class_id] = [dict(elem.attrib) for elem in
+                               _out_configs(answer).findall(class_id)]
     except ucsexception.UcsException as e:
         raise _sdk_error(e, options, ucsexception) from None
     except ValueError as e:
-        raise UcsmError("UCS Manager %s: unexpected answer to the port profile query (%s)"
-                        % (_where(options), " ".join(str(e).split())[:200])) from None
+        raise UcsmError("UCS Manager %s: unexpected answer to the %s query (%s)"
+                        % (_where(options), what, " ".join(str(e).split())[:200])) from None
+    return profiles, found
 
 
 def _yes(value) -> bool:
@@ -380,13 +432,9 @@ def _parse(text: str):
         raise ValueError("not XML: %s" % e) from None
 
 
-def profiles_from_answer(text: str) -> List[PortProfile]:
-    """PortProfiles from a hierarchical configResolveClass vnicProfile answer
-    (vnicEtherIf VLANs and vmVnicProfCl clients nested in each vnicProfile).
-
-    Raises ucsmsdk's UcsException for an errorCode answer (as the SDK does)
-    and ValueError for anything that is not such an answer.
-    """
+def _out_configs(text: str):
+    """The outConfigs element of a configResolveClass answer; UcsException
+    for an errorCode answer (as the SDK raises), ValueError otherwise."""
     root = _parse(text)
     if root.get("errorCode", "0") != "0" or root.tag == "error":
         from ucsmsdk.ucsexception import UcsException
@@ -395,6 +443,17 @@ def profiles_from_answer(text: str) -> List[PortProfile]:
     configs = root.find("outConfigs")
     if root.tag != "configResolveClass" or configs is None:
         raise ValueError("<%s> without outConfigs" % root.tag)
+    return configs
+
+
+def profiles_from_answer(text: str) -> List[PortProfile]:
+    """PortProfiles from a hierarchical configResolveClass vnicProfile answer
+    (vnicEtherIf VLANs and vmVnicProfCl clients nested in each vnicProfile).
+
+    Raises ucsmsdk's UcsException for an errorCode answer (as the SDK does)
+    and ValueError for anything that is not such an answer.
+    """
+    configs = _out_configs(text)
     profiles = []
     for elem in configs.findall("vnicProfile"):
         name = elem.get("name")

@@ -373,7 +373,7 @@ def test_stats_and_reset(sim, conn):
     conn.system_service().get()
     assert sim.stats() == {"list": 1, "get_vm": 1, "nics": 1, "update": 1,
                            "nic_update": 0, "profiles": 0, "profile_add": 0,
-                           "profile_update": 0, "other": 1, "sso": 1, "unauthorized": 0}
+                           "profile_update": 0, "hosts": 0, "other": 1, "sso": 1, "unauthorized": 0}
     assert len(sim.requests) == 5
     sim.reset_counters()
     assert sim.requests == []

@@ -44,7 +44,7 @@ def test_hierarchical_profiles_as_sdk_objects(handle):
 
 def test_unknown_class_is_a_fault(handle):
     with pytest.raises(UcsException) as caught:
-        handle.query_classid("lsServer")
+        handle.query_classid("equipmentChassis")
     assert caught.value.error_code == "103"
 
 

@@ -203,3 +203,60 @@ def test_json_items_say_not_known_and_not_attempted():
                        None, "the engine stopped answering")
     assert [(e["vm"], e["outcome"]) for e in items(results, [sent, unsent])] == [
         ("a", "not_known"), ("b", "not_attempted")]
+
+
+def test_assign_warns_when_its_maps_push_a_cluster_past_capacity(sim, conn, tmp_path):
+    from tests.engine.fleet_helpers import build_fleet, entry, write_fleet
+    from tests.engine.tool import vmfex_engine
+
+    build_fleet(sim)
+    sim.run_on("web01", "h3")
+    fleet = write_fleet(tmp_path, entry("h1.example.com", 0), entry("h2.example.com", 1),
+                        entry("h3.example.com", 2), entry("l1.example.com", 4),
+                        entry("l2.example.com", 4))
+    maps = tmp_path / "maps.csv"
+    maps.write_text("vm,mac,profile\nweb01,%s,P1\nweb01,%s,P2\n" % (MAC_A, MAC_B))
+    warning = ("warning: cluster 'prod' would no longer pass N+1: app1, app2, web01 would not "
+               "restart after a host failure")
+    code, out, err = vmfex_engine(["assign", str(maps), "--dry-run", "--hosts", fleet]
+                                  + conn, tmp_path)
+    assert code == 0, err
+    assert err.splitlines() == [warning]
+    code, out, err = vmfex_engine(["assign", str(maps)] + conn, tmp_path)
+    assert code == 0 and "warning" not in err      # without --hosts: no capacity read
+    assert sim.vms["web01"].next_run_properties["vmfex"]
+    code, out, err = vmfex_engine(["assign", str(maps), "--hosts", fleet] + conn, tmp_path)
+    assert code == 0 and err == ""                 # unchanged: nothing to warn about
+
+
+def test_assign_with_ucsm_warns_from_the_grants_in_one_ucsm_session(sim, conn, tmp_path):
+    from tests.engine.fleet_helpers import UUIDS, build_fleet
+    from tests.engine.tool import vmfex_engine
+    from tests.engine.ucsm_helpers import UCSM_PROFILES, ucsm_args
+    from tests.engine.ucsmsim import SimDynamicPolicy, SimServiceProfile, UcsmSimulator
+
+    build_fleet(sim)
+    sim.run_on("web01", "h3")
+    # h1 runs 2 VM-FEX NICs, h2 1: with 2 granted each, 0, 1 and 2 are free
+    blades = [SimServiceProfile("ls-" + name, UUIDS[name], "sys/chassis-1/blade-%d" % n,
+                                "two" if name.startswith("h") else "many")
+              for n, name in enumerate(sorted(UUIDS), 1)]
+    maps = tmp_path / "maps.csv"
+    maps.write_text("vm,mac,profile\nweb01,%s,Profile1\nweb01,%s,Profile2\n" % (MAC_A, MAC_B))
+    with UcsmSimulator(profiles=UCSM_PROFILES, service_profiles=blades, dynamic_policies=[
+            SimDynamicPolicy("two", "2"), SimDynamicPolicy("many", "64")]) as ucsm:
+        code, out, err = vmfex_engine(["assign", str(maps)] + conn
+                                      + ucsm_args(ucsm, tmp_path), tmp_path)
+        assert [q[0] for q in ucsm.class_queries] == [
+            "networkElement", "vnicProfile", "lsServer", "vnicDynamicConPolicy"]
+        assert ucsm.logouts == 1
+        assert code == 0, err
+        # the re-run changes nothing: no capacity to weigh, port profiles only
+        del ucsm.class_queries[:]
+        assert vmfex_engine(["assign", str(maps)] + conn + ucsm_args(ucsm, tmp_path),
+                            tmp_path)[0] == 0
+        assert [q[0] for q in ucsm.class_queries] == ["networkElement", "vnicProfile"]
+    assert err.splitlines() == [
+        "warning: cluster 'prod' would no longer pass N+1: app1, app2, web01 would not "
+        "restart after a host failure"]
+    assert "web01: changed" in out

@@ -1,5 +1,8 @@
 """`vmfex-engine convert` end to end: real ovirtsdk4 over HTTPS to the simulator."""
+from hypothesis import assume, given, settings
+
 from tests.engine.helpers import MAC_A, MAC_B, MAC_C, MAC_D, WRITE_KEYS, run
+from tests.engine.model.test_convert_plan import engines
 
 
 def writes(sim):
@@ -177,3 +180,34 @@ def test_convert_json_dry_run_then_real(sim, conn, capsys):
     # the running VMs without a map are neither written nor skipped
     skipped = {e["vm"] for e in data["items"] if e["outcome"] == "not_attempted"}
     assert skipped <= {"web01", "db01"}
+
+
+def test_convert_with_hosts_reads_capacity_and_keeps_the_count(sim, conn, tmp_path):
+    """Convert moves each NIC from one model to the other: a cluster's count
+    stays, so even a cluster without room gets no warning."""
+    from tests.engine.fleet_helpers import FLEET, build_fleet, write_fleet
+    from tests.engine.tool import vmfex_engine
+
+    build_fleet(sim)
+    fleet = write_fleet(tmp_path, *FLEET)
+    code, out, err = vmfex_engine(["convert", "--dry-run", "--create-profiles",
+                                   "--include-running", "--hosts", fleet] + conn, tmp_path)
+    assert code == 0, err
+    assert "warning" not in err and "app1: NIC nic0" in out
+    assert sim.stats()["hosts"] == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(engines())
+def test_as_converted_keeps_every_vm_vmfex_nic_count(engine):
+    from engine_tools.commands.convert import added_profiles, as_converted
+    from engine_tools.model.capacity import vmfex_nics
+    from engine_tools.model.convert_plan import plan_convert
+
+    vms, networking = engine
+    plan = plan_convert(vms, networking, None, True, True)
+    assume(not plan.problems)
+    after = as_converted(plan, vms)
+    grown = networking._replace(profiles=dict(networking.profiles, **added_profiles(plan)))
+    for name, vm in after.items():
+        assert vmfex_nics(vm, grown) == vmfex_nics(vms[name], networking), name

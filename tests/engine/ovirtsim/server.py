@@ -49,6 +49,8 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from tests.engine.https_server import Served, TlsHandler, TlsServer
+from tests.engine.ovirtsim.hosts import COLLECTIONS as HOST_COLLECTIONS
+from tests.engine.ovirtsim.hosts import HostsMixin, vm_links
 
 API_PREFIX = "/ovirt-engine/api"
 SSO_TOKEN_PATH = "/ovirt-engine/sso/oauth/token"
@@ -70,7 +72,7 @@ VM_STATUSES = frozenset((
 NOT_RUNNING_STATUSES = frozenset(("down", "image_locked"))
 
 STATS_KINDS = ("list", "get_vm", "nics", "update", "nic_update", "profiles",
-               "profile_add", "profile_update", "other", "sso")
+               "profile_add", "profile_update", "hosts", "other", "sso")
 #: The kinds of request that change the engine.
 WRITE_KINDS = frozenset(("update", "nic_update", "profile_add", "profile_update"))
 
@@ -257,6 +259,7 @@ def _vm_element(parent, vm, follow_nics=False, properties=None):
             cp = _sub(cps, "custom_property")
             _sub(cp, "name", name)
             _sub(cp, "value", value)
+    vm_links(el, vm)
     if follow_nics:
         _nics_element(el, vm)
     return el
@@ -527,7 +530,7 @@ def _form(body):
 # Simulator
 
 
-class OvirtSimulator(Served):
+class OvirtSimulator(HostsMixin, Served):
     """A local oVirt Engine (API v4) the real ``ovirtsdk4`` can talk to.
 
     :param delay: seconds every API request (not SSO) waits before it is
@@ -619,6 +622,7 @@ class OvirtSimulator(Served):
         self.default_profile = self.add_vnic_profile("ovirtmgmt", "ovirtmgmt")
         from tests.engine.ovirtsim import networking  # it imports this module
         networking.install(self)
+        self._init_hosts()
 
     # -- inventory ---------------------------------------------------------
 
@@ -885,6 +889,8 @@ class OvirtSimulator(Served):
                 return "nics"
             if method == "PUT" and len(segs) == 4:
                 return "nic_update"
+        if segs and segs[0] in HOST_COLLECTIONS and method == "GET":
+            return "hosts"
         if segs and segs[0] in ("datacenters", "networks", "vnicprofiles"):
             if method == "GET":
                 return "profiles"
@@ -1006,6 +1012,8 @@ class OvirtSimulator(Served):
                                "Entity not found: NIC with id %s" % segs[3])
         if segs[0] in ("datacenters", "networks", "vnicprofiles"):
             return self._route_networking(method, segs, body)
+        if segs[0] in HOST_COLLECTIONS:
+            return self._route_hosts(method, segs)
         raise SimError(404, "Not Found",
                        "The resource '%s/%s' doesn't exist." % (
                            API_PREFIX, "/".join(segs)))

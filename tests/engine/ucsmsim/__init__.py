@@ -6,5 +6,6 @@ query and logout, so the SDK can be pointed at it unchanged.  See
 """
 
 from .server import SimProfile, UcsmSimulator
+from .service_profiles import SimDynamicPolicy, SimServiceProfile
 
-__all__ = ["SimProfile", "UcsmSimulator"]
+__all__ = ["SimDynamicPolicy", "SimProfile", "SimServiceProfile", "UcsmSimulator"]

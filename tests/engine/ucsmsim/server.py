@@ -43,6 +43,7 @@ from collections import namedtuple
 from lxml import etree
 
 from tests.engine.https_server import Served, TlsHandler
+from tests.engine.ucsmsim import service_profiles
 
 #: vlans: [(vlan name, VLAN id, native?)]; clients: [client name]
 #: qos_policy / nwctrl_policy: names of an epqosDefinition / nwctrlDefinition
@@ -162,7 +163,8 @@ class UcsmSimulator(Served):
     handler_class = _Handler
 
     def __init__(self, username="admin", password="secret", profiles=(), delay=0.0,
-                 version="4.2(3d)", version_in_login=True, name="ucs-sim", host="127.0.0.1"):
+                 version="4.2(3d)", version_in_login=True, name="ucs-sim", host="127.0.0.1",
+                 service_profiles=(), dynamic_policies=()):
         self.host = host
         self.port = 0
         self.username = username
@@ -173,6 +175,9 @@ class UcsmSimulator(Served):
         self.classes = {}
         from tests.engine.ucsmsim import policies  # it builds on this module
         policies.install(self)  # a UCS Manager answers these classes, even empty
+        #: SimServiceProfile / SimDynamicPolicy (see service_profiles.py).
+        self.service_profiles = list(service_profiles)
+        self.dynamic_policies = list(dynamic_policies)
         self.delay = delay
         self.trickle = 0.0
         self.hang = False
@@ -275,6 +280,9 @@ class UcsmSimulator(Served):
         if class_id == "vnicProfile":
             for profile in self.profiles:
                 configs.append(profile_element(profile, hierarchical))
+        elif class_id in service_profiles.CLASSES:
+            service_profiles.add_objects(configs, class_id, self.service_profiles,
+                                         self.dynamic_policies)
         elif class_id == "networkElement":
             for fabric in ("A", "B"):
                 etree.SubElement(configs, "networkElement", dn="sys/switch-%s" % fabric,
