@@ -29,13 +29,20 @@ HOST_STATUSES = frozenset((
 
 
 class SimCluster:
-    def __init__(self, name, id=None):
+    """A cluster; networking.py uses its networks (network id -> required)."""
+
+    def __init__(self, name, id=None, data_center_id=None):
         self.id = id or str(uuid.uuid4())
         self.name = name
+        self.data_center_id = data_center_id
+        self.networks = {}
 
 
 class SimHost:
-    def __init__(self, name, address, cluster_id, hardware_uuid, status="up"):
+    """A host; networking.py uses its NICs [(nic id, name, set of labels)]
+    and the network ids attached by hand (not by a label)."""
+
+    def __init__(self, name, address, cluster_id, hardware_uuid, status="up", nics=()):
         if status not in HOST_STATUSES:
             raise ValueError("unknown host status %r" % (status,))
         self.id = str(uuid.uuid4())
@@ -44,6 +51,8 @@ class SimHost:
         self.cluster_id = cluster_id
         self.hardware_uuid = hardware_uuid
         self.status = status
+        self.nics = [(str(uuid.uuid4()), n, set(labels)) for n, labels in nics]
+        self.attached = set()
 
 
 def _sub(parent, tag, text=None, **attrs):
@@ -61,6 +70,8 @@ def cluster_element(parent, cluster):
     el = _sub(parent, "cluster", href="%s/clusters/%s" % (API_PREFIX, cluster.id),
               id=cluster.id)
     _sub(el, "name", cluster.name)
+    if cluster.data_center_id:
+        _link(el, "data_center", "datacenters", cluster.data_center_id)
     return el
 
 
@@ -91,12 +102,15 @@ class HostsMixin:
 
     def _init_hosts(self):
         #: id -> SimCluster / SimHost.
-        self.clusters = {DEFAULT_CLUSTER_ID: SimCluster("Default", DEFAULT_CLUSTER_ID)}
+        default_dc = [dc.id for dc in self.data_centers.values() if dc.name == "Default"]
+        self.clusters = {DEFAULT_CLUSTER_ID: SimCluster("Default", DEFAULT_CLUSTER_ID,
+                                                        (default_dc or [None])[0])}
         self.hosts = {}
 
-    def add_cluster(self, name):
+    def add_cluster(self, name, data_center="Default"):
         with self.lock:
-            cluster = SimCluster(name)
+            dcs = [dc.id for dc in self.data_centers.values() if dc.name == data_center]
+            cluster = SimCluster(name, data_center_id=dcs[0] if dcs else None)
             self.clusters[cluster.id] = cluster
         return cluster
 
@@ -104,12 +118,13 @@ class HostsMixin:
         return next(c for c in self.clusters.values() if c.name == name)
 
     def add_host(self, name, address=None, cluster="Default", hardware_uuid=None,
-                 status="up"):
-        """Add a host of cluster `cluster` (name); returns it."""
+                 status="up", nics=()):
+        """Add a host of cluster `cluster` (name), with NICs [(name, [labels])];
+        returns it."""
         with self.lock:
             host = SimHost(name, address or name, self.cluster_named(cluster).id,
                            hardware_uuid if hardware_uuid is not None
-                           else str(uuid.uuid4()).upper(), status)
+                           else str(uuid.uuid4()).upper(), status, nics)
             self.hosts[host.id] = host
         return host
 

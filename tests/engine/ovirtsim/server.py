@@ -247,8 +247,6 @@ def _vm_element(parent, vm, follow_nics=False, properties=None):
     _sub(el, "name", vm.name)
     _sub(el, "link", href="%s/nics" % href, rel="nics")
     _sub(el, "status", vm.status)
-    if getattr(vm, "cluster_id", None):  # set by networking.py
-        _sub(el, "cluster", href="%s/clusters/%s" % (API_PREFIX, vm.cluster_id), id=vm.cluster_id)
     # The engine marks every VM whose next start has pending changes.
     _sub(el, "next_run_configuration_exists",
          "true" if vm.next_run_properties is not None else "false")
@@ -620,9 +618,9 @@ class OvirtSimulator(HostsMixin, Served):
         self.add_data_center("Default")
         self.add_network("ovirtmgmt", "Default")
         self.default_profile = self.add_vnic_profile("ovirtmgmt", "ovirtmgmt")
+        self._init_hosts()
         from tests.engine.ovirtsim import networking  # it imports this module
         networking.install(self)
-        self._init_hosts()
 
     # -- inventory ---------------------------------------------------------
 
