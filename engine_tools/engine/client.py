@@ -16,13 +16,20 @@ from contextlib import contextmanager
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 from urllib.parse import urlsplit
 
-import ovirtsdk4
-import ovirtsdk4.types as types
-
 from engine_tools.engine.bounded import Expired, call_within
 from engine_tools.model.assign_plan import Change, VmState
 from engine_tools.model.vnic_profiles import Network, Networking, NewProfile, Nic, Profile
 from vdsm_hook_vmfex.common.errors import VmfexError
+from vdsm_hook_vmfex.common.needs import Absent
+
+try:
+    import ovirtsdk4
+    import ovirtsdk4.types as types
+except ImportError as err:
+    # The parsers and --help work without the SDK (or its pycurl); connecting
+    # says in one line what to install (MissingModule).
+    ovirtsdk4 = Absent("ovirtsdk4", err, Error=type("Error", (Exception,), {}))
+    types = Absent("ovirtsdk4", err)
 
 API_PATH = "/ovirt-engine/api"
 CONFIG_FILE = "~/.config/ovirt.conf"

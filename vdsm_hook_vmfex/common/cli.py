@@ -101,7 +101,13 @@ def run_command(prog: str, parser: argparse.ArgumentParser,
         _flush_stdout()
         say(prog, "error: %s" % describe_os_error(err))
         return EXIT_FAILED
-    except Exception:
+    except Exception as err:
+        from vdsm_hook_vmfex.common.needs import missing_message, missing_module
+        module = missing_module(err)
+        if module is not None:
+            _flush_stdout()
+            say(prog, "error: %s" % missing_message(module, err))
+            return EXIT_FAILED
         import traceback
         _flush_stdout()
         say(prog, "internal error (a bug in %s, please report it with the traceback "
