@@ -9,13 +9,14 @@ PY := $(VENV)/bin/python
 # same process segfaults (as EL hosts and engines do, use the distro's build).
 APT_PACKAGES := python3-venv python3-lxml python3-libvirt python3-cryptography python3-pycurl \
 	libvirt-clients libvirt-dev pkg-config libxml2-dev libxml2-utils libxslt1-dev \
-	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio gcc python3-dev python3-yaml
+	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio gcc python3-dev python3-yaml \
+	python3-argparse-manpage
 # The real-libvirtd test tier (tests/libvirtd): the monolithic libvirtd with its
 # qemu and network drivers. Not libvirt-daemon-system: it pulls in systemd,
 # udev, iptables and dnsmasq, and the tier runs its own private daemon.
 LIBVIRTD_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 libvirt-clients
 PY_SOURCES := vdsm_hook_vmfex engine_tools
-LINT_PATHS := vdsm_hook_vmfex engine_tools tests tools bench
+LINT_PATHS := vdsm_hook_vmfex engine_tools tests tools bench packaging/generate_docs.py
 
 .PHONY: all deps apt qemu-user venv check lint test test-host test-engine test-libvirtd test-ansible-compat demo bench bench-engine dist srpm rpm clean
 
@@ -40,9 +41,14 @@ qemu-user: apt
 		--no-create-home --home-dir /var/lib/libvirt --shell /usr/sbin/nologin \
 		--comment "Libvirt Qemu" libvirt-qemu
 
-$(VENV)/.installed: requirements-dev.txt
+# Then this checkout, editable and without dependencies (they are above or
+# Debian's): .venv/bin/vmfex-engine and .venv/bin/vmfex-direct-pool run the
+# tree's code (docs/install.md). A .venv shared by several checkouts runs the
+# one that ran this last; the tests never rely on it.
+$(VENV)/.installed: requirements-dev.txt pyproject.toml
 	@[ -x $(PY) ] || $(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 venv: apt $(VENV)/.installed
