@@ -71,14 +71,18 @@ test: test-host test-engine
 test-host: deps
 	$(PY) -m pytest -q $(HOST_TESTS)
 
+# The engine tests spend much of their time waiting (timeouts, a slow or
+# silent simulated engine), so two workers (pytest-xdist) overlap the waits;
+# ENGINE_WORKERS=0 runs them in this one process.
+ENGINE_WORKERS ?= 2
 test-engine: deps
-	$(PY) -m pytest -q $(ENGINE_TESTS)
+	$(PY) -m pytest -q $(if $(filter-out 0,$(ENGINE_WORKERS)),-n $(ENGINE_WORKERS)) $(ENGINE_TESTS)
 
-# The three test processes run side by side (each prints its own block when
-# it ends): they share nothing but the machine, and together they take about
-# as long as the slowest alone.
-check: lint
-	@$(MAKE) --no-print-directory -j3 --output-sync=target test-host test-engine test-libvirtd
+# Lint and the three test processes run side by side (each prints its own
+# block when it ends): they share nothing but the machine, and together they
+# take about as long as the slowest alone.
+check: deps
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint test-host test-engine test-libvirtd
 
 # The real-libvirtd tier in its own pytest process (a private libvirtd, see
 # tests/libvirtd/daemon.py). It prints how many of its tests ran; where it
