@@ -81,8 +81,9 @@ def run_command(prog: str, parser: argparse.ArgumentParser,
                 argv: "list | None" = None) -> int:
     """Parse `argv`, run the chosen subcommand, map errors to exit codes.
 
-    User and environment errors (VmfexError, OSError) are one line; anything
-    else is a bug in the tool: one line saying so, then the traceback.
+    User and environment errors (VmfexError, OSError, a missing module of
+    common.needs) are one line; anything else is a bug in the tool: one line
+    saying so, then the traceback.
     """
     args = parse(parser, argv)
     try:
