@@ -60,7 +60,7 @@ lint: deps
 
 # Host side (libvirt) and engine side (ovirtsdk4, pycurl) in separate pytest
 # processes, as they run in production: the two in one process crash at random.
-HOST_TESTS := tests/test_architecture.py tests/common tests/host tests/hook tests/pool tests/packaging
+HOST_TESTS := tests/test_architecture.py tests/readme tests/common tests/host tests/hook tests/pool tests/packaging
 ENGINE_TESTS := tests/engine
 # The real-libvirtd tier (marker libvirtd): the shipped Ansible role's tests
 # need a real daemon too (the network must outlive each command).
