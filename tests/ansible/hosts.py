@@ -15,6 +15,7 @@ from tests.sysfs_helpers import ZERO, add_pci_nic
 
 ANSIBLE_DIR = os.path.join(ROOT, "packaging", "ansible")
 PLAYBOOK = os.path.join(ANSIBLE_DIR, "vmfex-hosts.yml")
+CAPACITY_PLAYBOOK = os.path.join(ANSIBLE_DIR, "vmfex-capacity.yml")
 ROLE = os.path.join(ANSIBLE_DIR, "roles", "vmfex")
 BIN = os.path.dirname(sys.executable)
 # Another ansible-core (e.g. 2.12, as older oVirt engines run) for a
@@ -23,10 +24,10 @@ ANSIBLE_PLAYBOOK = os.environ.get("VMFEX_ANSIBLE_PLAYBOOK",
                                   os.path.join(BIN, "ansible-playbook"))
 
 # The RPM puts vmfex-direct-pool on PATH as a launcher of the package's code;
-# this one launches the checkout's code, and gives `define` a sysfs tree the
+# this one launches the checkout's code, and gives `define` and `status` a sysfs tree the
 # test builds (the daemon's veths live in its own network namespace).
 LAUNCHER = """#!/bin/sh
-if [ "$1" = define ]; then set -- "$@" --sysfs-root "$VMFEX_TEST_SYSFS"; fi
+case "$1" in define|status) set -- "$@" --sysfs-root "$VMFEX_TEST_SYSFS";; esac
 PYTHONPATH={root} exec {python} -m {module} "$@"
 """
 
@@ -64,6 +65,7 @@ class Host(object):
             "VMFEX_TEST_SYSFS": self.sysfs,
             # Keep Ansible's own state (tmp dirs, facts cache) in the temp dir.
             "ANSIBLE_CONFIG": ansible_cfg,
+            "PWD": self.tmp,  # ansible_playbook() runs there, as a shell would say
             "ANSIBLE_HOME": os.path.join(self.tmp, "ansible-home"),
             "ANSIBLE_LOCAL_TEMP": os.path.join(self.tmp, "ansible-local"),
             "ANSIBLE_REMOTE_TEMP": os.path.join(self.tmp, "ansible-remote"),
@@ -81,15 +83,18 @@ class Host(object):
             self.vnics += 1
 
     def inventory(self, host_vars: Optional[Dict[str, object]] = None,
-                  hosts: Optional[List[str]] = None) -> str:
+                  hosts: Optional[List[str]] = None,
+                  per_host: Optional[Dict[str, Dict[str, object]]] = None) -> str:
         """An inventory of `hosts` (default: localhost), all local, with
-        `host_vars` (JSON values) on each; returns its path."""
+        `host_vars` (JSON values) on each and `per_host` {host: vars} on
+        some; returns its path."""
         import json
         path = os.path.join(self.tmp, "inventory.yml")
         hostvars = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
                     "vmfex_install": False}
         hostvars.update(host_vars or {})
-        data = {"all": {"hosts": {name: dict(hostvars) for name in (hosts or ["localhost"])}}}
+        data = {"all": {"hosts": {name: dict(hostvars, **(per_host or {}).get(name, {}))
+                                  for name in (hosts or ["localhost"])}}}
         with open(path, "w") as out:
             json.dump(data, out)  # JSON is YAML
         return path

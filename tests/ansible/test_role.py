@@ -306,3 +306,20 @@ def test_check_on_a_host_without_the_package_says_it_would_install_it(host, conn
     assert summary(run)[0].endswith("would install cowsay, then define the pool (check mode)")
     assert _apt_candidate_not_installed("cowsay")  # --check installed nothing
     assert network_state(conn) is None
+
+
+def test_a_host_where_the_command_cannot_run_is_reported_not_a_crash(host, conn):
+    # issue 17 defect 10: a command task whose module could not run has no
+    # stdout; the role crashed in set_fact ('dict object' has no attribute 'stdout').
+    host.add_vnics(VNICS)
+    inventory = host.inventory({"ansible_python_interpreter": "/nonexistent/python3"})
+    run = host.ansible_playbook(PLAYBOOK, inventory)
+    assert run.rc == 2, run
+    assert "has no attribute" not in run.stdout + run.stderr
+    assert run.recap["localhost"]["failed"] == 1
+    line = summary(run)[0]
+    assert line.startswith("localhost: network from vmfex.conf; NOT READY: cannot run "
+                           "vmfex-direct-pool on this host: "), line
+    assert "/nonexistent/python3" in line.split("(")[-1], line  # the shell's own words
+    assert ", 1 not ready," in summary(run)[1]
+    assert network_state(conn) is None

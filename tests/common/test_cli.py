@@ -1,9 +1,13 @@
 """The command-line frame both tools share: subcommands, exit codes, no abbreviations."""
 import argparse
+import os
+import subprocess
+import sys
 import types
 
 import pytest
 
+from tests.paths import ROOT
 from vdsm_hook_vmfex.common import cli
 from vdsm_hook_vmfex.common.errors import VmfexError
 
@@ -79,3 +83,52 @@ def test_an_internal_bug_says_so_then_shows_the_traceback(capsys):
                         "traceback below):")
     assert lines[1] == "Traceback (most recent call last):"
     assert lines[-1] == "ZeroDivisionError: division by zero"
+
+
+# --- Python 3.6 under LANG=C: an ASCII stdout --------------------------------
+
+# What EL8's Python 3.6 does under LANG=C, emulated on a newer Python.
+ASCII_LOCALE = {"LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+
+TOOL = """
+import sys
+from vdsm_hook_vmfex.common import cli
+def add_parser(subparsers):
+    cli.add_command(subparsers, "show").set_defaults(
+        run=lambda args: sys.stdout.write("network caf\\u00e9-pool, profile \\u30a6\\n") and 0)
+sys.exit(cli.run_command("tool", cli.build_parser("tool", "", "", "1", [sys.modules[__name__]]),
+                         ["show"]))
+"""
+
+
+def run_under_ascii_locale(argv, **env):
+    environ = dict(os.environ, PYTHONPATH=ROOT, **ASCII_LOCALE)
+    environ.update(env)
+    return subprocess.run(argv, env=environ, cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=60)
+
+
+def test_the_stdout_of_both_tools_escapes_what_an_ascii_locale_cannot_hold():
+    proc = run_under_ascii_locale([sys.executable, "-c", TOOL])
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        0, b"network caf\\xe9-pool, profile \\u30a6\n", b"")
+
+
+def test_vmfex_direct_pool_names_a_non_ascii_network_under_an_ascii_locale(tmp_path):
+    conf = tmp_path / "vmfex.conf"
+    conf.write_text("[vmfex]\nnetwork = caf\u00e9-pool\n", encoding="utf-8")
+    for args, code in ([["status"], 1], [["status", "--json"], 1],
+                       # --force: eth3 is no interface here (else refused, exit 2)
+                       [["define", "--dev", "eth3", "--force", "--dry-run"], 0]):
+        proc = run_under_ascii_locale(
+            [sys.executable, "-m", "vdsm_hook_vmfex.pool"] + args,
+            VMFEX_CONF=str(conf), LIBVIRT_DEFAULT_URI="test:///default")
+        assert proc.returncode == code, proc.stderr
+        assert b"Traceback" not in proc.stderr, proc.stderr
+        assert b"caf\\xe9-pool" in proc.stdout or b"caf\\u00e9-pool" in proc.stdout, args
+
+
+def test_a_utf8_stdout_is_left_as_it_is(capsys):
+    p = parser(command("show", lambda args: print("caf\u00e9") or 0))
+    assert cli.run_command("tool", p, ["show"]) == cli.EXIT_OK
+    assert capsys.readouterr().out == "caf\u00e9\n"

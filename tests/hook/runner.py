@@ -19,6 +19,7 @@ MAP = "{'00:1a:4a:16:01:b0': 'Profile1', '00:1a:4a:16:01:b1': 'Profile2'}"
 VM_MAP = {"vmfex": MAP}  # the VM custom properties of a VM with the map above
 HOOK_COMMAND = [sys.executable, "-m", "vdsm_hook_vmfex"]
 XML_NAME = "vdsm-hook-domxml"
+MD = "{http://ovirt.org/vm/1.0}"
 
 
 def sample(name: str = "vdsm-domain.xml") -> bytes:
@@ -132,3 +133,41 @@ def run_hook(workdir, hook_point: str, xml: bytes, vm_custom: "dict | None" = No
     proc = subprocess.run(argv, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           cwd=workdir, timeout=60)
     return HookRun(proc, path, xml)
+
+
+def vdsm_start(tmp_path, domain: bytes, vm_custom: dict) -> list:
+    """VDSM's VM start: domxml_preprocess.replace_device_xml_with_hooks_xml runs
+    before_device_create for each device with custom properties in the metadata
+    and appends its output at the end of <devices>; then before_vm_start runs on
+    the whole domain. Returns the HookRuns, the last one holding the final XML."""
+    root = etree.fromstring(domain)
+    devices = root.find("devices")
+    customs = {d.get("mac_address").lower(): {c.tag[len(MD):]: c.text or ""
+                                              for c in d.find(MD + "custom")}
+               for d in root.iter(MD + "device") if d.find(MD + "custom") is not None}
+    results, replaced = [], []
+    for iface in devices.findall("interface"):
+        mac = iface.find("mac").get("address").lower()
+        if mac not in customs:
+            continue
+        result = run_hook(tmp_path, "before_device_create", etree.tostring(iface),
+                          device_custom=customs[mac], vm_custom=vm_custom)
+        results.append(result)
+        if result.code != 0:
+            return results
+        replaced.append((iface, etree.fromstring(result.after)))
+    for old, new in replaced:
+        devices.remove(old)
+        devices.append(new)
+    results.append(run_hook(tmp_path, "before_vm_start", vdsm_reserialise(root),
+                            vm_custom=vm_custom))
+    return results
+
+
+def vdsm_reserialise(root) -> bytes:
+    """The domain as VDSM hands it on after before_device_create: re-indented
+    as a whole (vdsm.common.xmlutils pretty-prints), so the hook's devices come
+    back with other whitespace than the hook wrote."""
+    root = etree.fromstring(etree.tostring(root), etree.XMLParser(remove_blank_text=True))
+    etree.indent(root, space="    ")
+    return etree.tostring(root)

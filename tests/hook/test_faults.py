@@ -93,8 +93,9 @@ def test_an_internal_bug_says_so_then_prints_a_prefixed_traceback(tmp_path, caps
     monkeypatch.setattr(domxml, "attach_port_profiles", broken)
     path = tmp_path / "domxml"
     path.write_bytes(sample())
+    (tmp_path / "empty.conf").write_text("")  # the defaults
     code = main.run("before_vm_start", {"vmfex": MAP, "_hook_domxml": str(path),
-                                        "VMFEX_CONF": str(tmp_path / "none.conf")})
+                                        "VMFEX_CONF": str(tmp_path / "empty.conf")})
     err = capsys.readouterr().err
     assert code == 2 and path.read_bytes() == sample()
     lines = err.splitlines()
@@ -132,6 +133,24 @@ def test_a_nul_byte_anywhere_is_refused(tmp_path, xml):
     run.assert_refused()
     assert run.stderr == ("vmfex: domain XML holds a NUL byte at byte %d of %d: "
                           "expected UTF-8 XML text\n" % (xml.index(b"\0") + 1, len(xml)))
+
+
+def test_a_dtd_with_an_internal_entity_is_refused_at_every_point(tmp_path):
+    # The entity would be kept unexpanded and the DOCTYPE dropped: the file
+    # written back would not be well-formed.
+    declaration, rest = sample().split(b"\n", 1)
+    assert declaration.startswith(b"<?xml")
+    domain = (declaration + b'\n<!DOCTYPE domain [<!ENTITY m "x">]>\n'
+              + rest.replace(b"<name>", b"<name>&m;", 1))
+    iface = b'<!DOCTYPE interface [<!ENTITY m "x">]>\n' + etree.tostring(
+        etree.fromstring(sample()).find("devices/interface"))
+    for point, xml in [("before_vm_start", domain), ("before_vm_migrate_destination", domain),
+                       ("before_nic_hotplug", iface), ("before_device_create", iface)]:
+        run = run_hook(tmp_path, point, xml, VM_MAP)
+        run.assert_refused()
+        assert run.stderr == ("vmfex: domain XML has a document type declaration "
+                              "(<!DOCTYPE ...>): expected XML without a DTD, as VDSM "
+                              "sends it\n"), point
 
 
 def test_a_nul_byte_is_refused_at_hotplug_and_migration_too(tmp_path):
@@ -244,3 +263,25 @@ def test_no_input_makes_a_traceback_or_changes_a_refused_file(tmp_path_factory, 
     elif not run.unchanged:
         etree.fromstring(run.after)  # what the hook writes is XML
 
+
+
+# --- Python 3.6 under LANG=C: every output of the hook survives -------------
+
+ASCII_LOCALE = {"LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+
+
+def test_non_ascii_names_are_escaped_not_a_traceback_under_an_ascii_locale(tmp_path):
+    conf = "[vmfex]\nnetwork = caf\u00e9-pool\nlock_file = %s\nnetwrok = \u00e9\n" % (
+        tmp_path / "lock")
+    run = run_hook(tmp_path, "before_vm_start", sample(), VM_MAP, conf=conf.encode(),
+                   **ASCII_LOCALE)
+    assert run.code == 0, run.stderr
+    run.assert_clean_output()
+    assert "in [vmfex] of" in run.stderr  # the warning about 'netwrok'
+    assert "-> network caf\\xe9-pool, port profile 'Profile1'" in run.stderr
+    run = run_hook(tmp_path, "before_vm_start", sample(),
+                   {"vmfex": "{'00:1a:4a:16:01:b0': 'Caf\u00e9 \u30a6'}"}, **ASCII_LOCALE)
+    run.assert_refused()
+    # The environment is decoded as ASCII there: the bytes show as escapes.
+    assert "invalid port profile 'Caf\\udcc3\\udca9 \\udce3\\udc82\\udca6'" in run.stderr
+    assert len(run.stderr.splitlines()) == 1

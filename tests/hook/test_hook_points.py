@@ -3,11 +3,10 @@ import pytest
 from lxml import etree
 
 from tests.domains import host_node_xml
-from tests.hook.runner import VM_ID, node_uri, run_hook, sample
+from tests.hook.runner import VM_ID, node_uri, run_hook, sample, vdsm_start
 from tests.virt_helpers import libvirt_schema_errors
 
 B0, B1, OTHER = "00:1a:4a:16:01:b0", "00:1a:4a:16:01:b1", "00:1a:4a:16:01:57"
-MD = "{http://ovirt.org/vm/1.0}"
 
 
 def vnic_domain() -> bytes:
@@ -28,35 +27,6 @@ def profiles(xml: bytes) -> dict:
     return {i.find("mac").get("address").lower(): (i.find("source").get("network"),
                                                    i.find("virtualport/parameters").get("profileid"))
             for i in root.iter("interface") if i.find("virtualport") is not None}
-
-
-def vdsm_start(tmp_path, domain: bytes, vm_custom: dict) -> list:
-    """VDSM's VM start: domxml_preprocess.replace_device_xml_with_hooks_xml runs
-    before_device_create for each device with custom properties in the metadata
-    and appends its output at the end of <devices>; then before_vm_start runs on
-    the whole domain. Returns the Results, the last one holding the final XML."""
-    root = etree.fromstring(domain)
-    devices = root.find("devices")
-    customs = {d.get("mac_address").lower(): {c.tag[len(MD):]: c.text or ""
-                                              for c in d.find(MD + "custom")}
-               for d in root.iter(MD + "device") if d.find(MD + "custom") is not None}
-    results, replaced = [], []
-    for iface in devices.findall("interface"):
-        mac = iface.find("mac").get("address").lower()
-        if mac not in customs:
-            continue
-        result = run_hook(tmp_path, "before_device_create", etree.tostring(iface),
-                          device_custom=customs[mac], vm_custom=vm_custom)
-        results.append(result)
-        if result.code != 0:
-            return results
-        replaced.append((iface, etree.fromstring(result.after)))
-    for old, new in replaced:
-        devices.remove(old)
-        devices.append(new)
-    results.append(run_hook(tmp_path, "before_vm_start", etree.tostring(root),
-                            vm_custom=vm_custom))
-    return results
 
 
 # --- vNIC profile model ----------------------------------------------------
@@ -131,7 +101,10 @@ def test_vdsm_start_sequence_with_vnic_profiles(tmp_path):
     assert [r.code for r in results] == [0, 0, 0, 0], [r.stderr for r in results]
     assert results[2].unchanged and results[2].stderr == ""
     final = results[-1]
-    assert final.unchanged  # before_device_create did the work
+    # before_device_create did the work; the re-indented NICs mean the same.
+    assert final.unchanged, final.stderr
+    assert [line.endswith("(already set)") for line in final.stderr.splitlines()] == [
+        True, True], final.stderr
     assert profiles(final.after) == {B0: ("direct-pool", "DbProfile"),
                                      B1: ("direct-pool", "Storage Profile")}
     assert libvirt_schema_errors(final.after.decode(), "domain") == ""

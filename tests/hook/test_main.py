@@ -10,6 +10,7 @@ from lxml import etree
 
 from tests.domains import host_node_xml, network_xml
 from tests.hook.runner import VM_ID, VM_MAP, lock_path, node_uri, run_hook, sample
+from tests.hung_libvirt import hung_libvirtd
 from tests.paths import ROOT
 from tests.virt_helpers import libvirt_schema_errors
 
@@ -167,6 +168,37 @@ def test_bad_config_exits_2_untouched(tmp_path, conf, message):
     assert run.code == 2 and run.unchanged and message in run.stderr
 
 
+def test_a_typo_in_the_config_file_is_named_and_the_start_goes_on(tmp_path):
+    # Refusing would fail every VM-FEX start on the host for an optional
+    # setting; saying nothing would hide it: a warning in vdsm.log each run.
+    conf = "[vmfex]\nlock_file = %s\nnetwrok = vmfex-pool-2\n" % lock_path(tmp_path)
+    run = run_hook(tmp_path, "before_vm_start", sample(), VM_MAP, conf=conf)
+    assert run.code == 0, run.stderr
+    run.assert_clean_output()
+    lines = run.stderr.splitlines()
+    assert lines[0] == (
+        "vmfex: warning: unknown setting 'netwrok' in [vmfex] of %s (did you mean "
+        "'network'?): expected one of network, lock_file, libvirt_timeout; ignored"
+        % (tmp_path / "vmfex.conf"))
+    assert profiles(run.root) == {B0: "Profile1", B1: "Profile2"}
+    assert {s.get("network") for s in run.root.iter("source")} >= {"direct-pool"}
+
+
+def test_vmfex_conf_naming_no_file_is_named_and_the_start_goes_on(tmp_path):
+    missing = str(tmp_path / "no-such.conf")
+    run = run_hook(tmp_path, "before_vm_start", sample(), VM_MAP, VMFEX_CONF=missing)
+    assert run.code == 0, run.stderr
+    assert run.stderr.splitlines()[0] == (
+        "vmfex: warning: VMFEX_CONF=%s names no file: expected an existing settings "
+        "file, or VMFEX_CONF unset for /etc/vdsm/vmfex.conf; using the defaults" % missing)
+
+
+def test_without_mapped_nics_the_config_file_is_not_read(tmp_path):
+    run = run_hook(tmp_path, "before_vm_start", sample(), {"vmfex": "{}"},
+                   conf="[vmfex]\nnetwrok = x\n")
+    assert (run.code, run.stderr, run.unchanged) == (0, "", True)
+
+
 # --- migration destination: the host must be able to serve the VM ----------
 
 def test_migration_destination_with_ready_network_passes(tmp_path):
@@ -186,6 +218,17 @@ def test_migration_destination_without_network_is_refused(tmp_path):
     assert run.stderr.strip() == (
         "vmfex: libvirt network 'direct-pool' is not defined on this host: "
         "run 'vmfex-direct-pool define' on this host")
+
+
+def test_migration_destination_with_a_hung_libvirtd_is_refused_in_bound(tmp_path):
+    conf = "[vmfex]\nlock_file = %s\nlibvirt_timeout = 1\n" % lock_path(tmp_path)
+    with hung_libvirtd() as uri:
+        run = run_hook(tmp_path, "before_vm_migrate_destination", sample(), VM_MAP,
+                       conf=conf, LIBVIRT_DEFAULT_URI=uri)
+    run.assert_refused()
+    assert run.stderr == (
+        "vmfex: libvirt did not answer within 1 s while connecting and reading network "
+        "'direct-pool': check libvirtd on this host (systemctl status libvirtd)\n")
 
 
 def test_migration_destination_with_a_non_passthrough_network_is_refused(tmp_path):

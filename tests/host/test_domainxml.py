@@ -1,5 +1,8 @@
 """Reading domain XML: the NICs of a running domain on a network."""
-from vdsm_hook_vmfex.host.domainxml import NicOnNetwork, nics_on_network
+import pytest
+
+from vdsm_hook_vmfex.common.errors import InvalidDomainXml
+from vdsm_hook_vmfex.host.domainxml import NicOnNetwork, nics_on_network, parse_xml
 
 LIVE_DOMAIN = """<domain type='kvm' id='3'>
   <name>web02</name>
@@ -29,6 +32,24 @@ def test_nics_on_network_reads_live_xml_whatever_the_actual_type():
     # A running domain's live XML shows the actual type 'direct' for a NIC
     # defined as type='network' on a passthrough network.
     assert nics_on_network(LIVE_DOMAIN, "direct-pool") == [
-        NicOnNetwork("web02", "00:1a:4a:16:01:60", "Web"),
+        NicOnNetwork("web02", "00:1a:4a:16:01:60", "Web", "eth3"),
         NicOnNetwork("web02", "00:1a:4a:16:01:61", None)]
     assert nics_on_network(LIVE_DOMAIN, "other") == []
+
+
+@pytest.mark.parametrize("data", [
+    b'<!DOCTYPE domain [<!ENTITY m "Profile1">]><domain><name>&m;</name></domain>',
+    b'<!DOCTYPE domain SYSTEM "domain.dtd"><domain/>',
+    b'<?xml version="1.0"?>\n<!DOCTYPE other []>\n<interface/>',
+])
+def test_any_dtd_is_refused(data):
+    # VDSM never sends a DTD; unexpanded entities would make the output
+    # not well-formed, so none is accepted, with or without entities.
+    with pytest.raises(InvalidDomainXml) as err:
+        parse_xml(data, any_root=True)
+    assert str(err.value) == ("domain XML has a document type declaration (<!DOCTYPE "
+                              "...>): expected XML without a DTD, as VDSM sends it")
+
+
+def test_xml_without_a_dtd_parses():
+    assert parse_xml(b'<?xml version="1.0"?>\n<domain/>').tag == "domain"

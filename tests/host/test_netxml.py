@@ -36,6 +36,7 @@ def test_pool_state_counts_devices_in_use_from_live_xml():
     assert state.mode == "passthrough"
     assert state.busy == ["eth3", "eth5"]
     assert state.free == ["eth4", "eth6"]
+    assert state.connections == {"eth3": 1, "eth5": 1}
 
 
 def test_pool_state_of_a_network_without_forward():

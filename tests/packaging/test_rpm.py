@@ -18,7 +18,11 @@ from tests.domains import host_node_xml
 from tests.hook.runner import VM_ID, VM_MAP, lock_path, run_hook, sample
 from tests.paths import ROOT
 from vdsm_hook_vmfex.common.version import __version__
-from vdsm_hook_vmfex.host.config import DEFAULT_LOCK_PATH, DEFAULT_NETWORK
+from vdsm_hook_vmfex.host.config import (
+    DEFAULT_LIBVIRT_TIMEOUT,
+    DEFAULT_LOCK_PATH,
+    DEFAULT_NETWORK,
+)
 
 NAME = "vdsm-hook-vmfex"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -298,11 +302,13 @@ def test_the_hook_handles_exactly_the_hook_points_the_package_installs():
 def test_requires_obsoletes_and_provides(build):
     version_release = query(build.host, "--qf", "%{VERSION}-%{RELEASE}")
     host = set(query(build.host, "--requires").split("\n"))
-    assert {"vdsm", "python3-lxml", "python3-libvirt",
+    assert {"vdsm >= 4.40.70", "python3-lxml", "python3-libvirt",
             "%s-common = %s" % (NAME, version_release)} <= host
     # Replaces vmfex-dev (built with VDSM's version, last 4.50.7): `dnf install`
     # swaps it; the Provides is not below the bound (no self-obsoletion).
-    assert query(build.host, "--conflicts").strip() == ""
+    # VDSM before 4.40.70 requires vmfex-dev = its version: the Conflicts
+    # makes dnf's refusal name vdsm rather than the obsoleted vmfex-dev.
+    assert query(build.host, "--conflicts").splitlines() == ["vdsm < 4.40.70"]
     assert query(build.host, "--obsoletes").splitlines() == [NAME + "-dev < 4.51"]
     assert NAME + "-dev = 4.51" in query(build.host, "--provides").splitlines()
     engine = set(query(build.engine, "--requires").split("\n"))
@@ -310,7 +316,8 @@ def test_requires_obsoletes_and_provides(build):
     common = set(query(build.common, "--requires").split("\n"))
     assert "python3" in common
     for requires in (engine, common):  # the engine machine needs no VDSM, libvirt or lxml
-        assert not {"vdsm", "python3-libvirt", "python3-lxml", NAME} & requires
+        assert not {"vdsm", "vdsm >= 4.40.70", "python3-libvirt", "python3-lxml",
+                    NAME} & requires
     # ucsmsdk is a weak dependency of the engine tool only (UCS Manager checks)
     assert query(build.engine, "--recommends").split() == ["python3-ucsmsdk"]
     assert "python3-ucsmsdk" not in engine
@@ -434,6 +441,7 @@ def test_installed_config_file_shows_the_defaults_commented(host_root, tmp_path)
         lines = [line.strip() for line in conf_file]
     assert "# network = %s" % DEFAULT_NETWORK in lines
     assert "# lock_file = %s" % DEFAULT_LOCK_PATH in lines
+    assert "# libvirt_timeout = %g" % DEFAULT_LIBVIRT_TIMEOUT in lines
     assert [line for line in lines if line and not line.startswith("#")] == ["[vmfex]"]
     code = ("from vdsm_hook_vmfex.host.config import load_settings; "
             "s = load_settings({'VMFEX_CONF': %r}); print(s.network, s.lock_path, s.source)"

@@ -35,7 +35,7 @@ def one_error_line(err):
 def test_percent_in_the_config_file_is_a_plain_character(tmp_path, network):
     environ = conf_env(tmp_path, "[vmfex]\nnetwork = %s\nlock_file = %s/l\n"
                        % (network, tmp_path))
-    rc, out, err = run_cli(["define", "--dev", "eth3", "--dry-run"], environ)
+    rc, out, err = run_cli(["define", "--dev", "eth3", "--dry-run", "--force"], environ)
     assert rc == 0, err
     assert "<name>%s</name>" % network in out and "Traceback" not in err
     rc, out, err = run_cli(["status"], environ)
@@ -159,8 +159,9 @@ def test_no_sysfs_content_makes_a_traceback(tmp_path_factory, address, ifname):
         add_pci_nic(sysfs, name, "0000:0b:00.9", ZERO)
         with open(os.path.join(sysfs, "class", "net", name, "address"), "wb") as out:
             out.write(address)
+    (tmp / "empty.conf").write_text("")  # the defaults
     rc, out, err = run_bytes([b"define", b"--dry-run", b"--sysfs-root", sysfs.encode()],
-                             {b"VMFEX_CONF": str(tmp / "none.conf").encode(),
+                             {b"VMFEX_CONF": str(tmp / "empty.conf").encode(),
                               b"LIBVIRT_DEFAULT_URI": b"test:///default"})
     assert rc == 0 and "Traceback" not in err, err
     assert "found " in err and "eth3" in out

@@ -85,6 +85,7 @@ def run_command(prog: str, parser: argparse.ArgumentParser,
     common.needs) are one line; anything else is a bug in the tool: one line
     saying so, then the traceback.
     """
+    escape_unencodable_stdout()
     args = parse(parser, argv)
     try:
         return args.run(args)
@@ -115,6 +116,35 @@ def run_command(prog: str, parser: argparse.ArgumentParser,
                   "below):" % prog)
         traceback.print_exc(file=sys.stderr)
         return EXIT_FAILED
+
+
+def escape_unencodable_stdout() -> None:
+    """Make stdout write what its encoding cannot hold as backslash escapes.
+
+    Python 3.6 (EL8) does not coerce the C locale: under LANG=C stdout is
+    ASCII, and a network or profile name such as 'caf\xe9' would be a
+    UnicodeEncodeError. stderr escapes already (Python's default for it);
+    stdout gets the same (its default there, surrogateescape, only helps
+    with bytes that came in undecodable). UTF-8 streams, and streams without
+    a byte buffer (a closed stdout, a test's StringIO), are left as they are.
+    """
+    import codecs
+    import io
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None or getattr(stream, "errors", None) == "backslashreplace":
+        return
+    try:
+        if codecs.lookup(stream.encoding).name.startswith("utf"):
+            return
+        stream.flush()
+    except (LookupError, TypeError, ValueError, OSError):
+        return
+    # A second wrapper over the same buffer: the first stays referenced by
+    # sys.__stdout__, so it is never closed under us.
+    sys.stdout = io.TextIOWrapper(buffer, encoding=stream.encoding,
+                                  errors="backslashreplace",
+                                  line_buffering=stream.line_buffering)
 
 
 def describe_os_error(err: OSError) -> str:

@@ -107,12 +107,34 @@ def _check_rewritable(iface: etree._Element, profile: str) -> None:
                            ", ".join(REWRITABLE_TYPES)))
 
 
+def is_attached(iface: etree._Element, profile: str, network: str) -> bool:
+    """Whether the NIC already means what attach_port_profile makes of it:
+    type 'network', one <source network=NETWORK>, one 802.1Qbh <virtualport>
+    with just <parameters profileid=PROFILE>, and none of the children
+    libvirt refuses. Whitespace, quoting and attribute order do not count:
+    VDSM re-serialises a device after before_device_create."""
+    if iface.get("type") != "network" or any(
+            iface.find(tag) is not None for tag in DROPPED_CHILDREN):
+        return False
+    sources, virtualports = iface.findall("source"), iface.findall("virtualport")
+    if len(sources) != 1 or len(virtualports) != 1:
+        return False
+    parameters = [child for child in virtualports[0] if isinstance(child.tag, str)]
+    return (dict(sources[0].attrib) == {"network": network}
+            and dict(virtualports[0].attrib) == {"type": VIRTUALPORT_TYPE}
+            and len(parameters) == 1 and parameters[0].tag == "parameters"
+            and dict(parameters[0].attrib) == {"profileid": profile})
+
+
 def attach_port_profile(iface: etree._Element, profile: str, network: str) -> bool:
     """Turn one <interface> into a VM-FEX NIC on `network` with `profile`.
 
-    Returns whether anything changed; running it twice changes nothing.
+    Returns whether anything changed: a NIC that already means it (is_attached)
+    is left exactly as it is, so running it twice changes nothing.
     """
     _check_rewritable(iface, profile)
+    if is_attached(iface, profile, network):
+        return False
     before = etree.tostring(iface)
     iface.set("type", "network")
     mac = iface.find("mac")

@@ -107,7 +107,7 @@ def _run_mapped(hook_point: str, value: str, environ: dict,
         resolved = decision.resolved
     if not resolved:
         return EXIT_OK
-    settings = load_settings(environ)
+    settings = load_settings(environ, warn=_say)
     mapping = {mac: profile for mac, (profile, _) in resolved.items()}
 
     if hook_point == "before_vm_migrate_destination":
@@ -132,16 +132,18 @@ def _run_mapped(hook_point: str, value: str, environ: dict,
 def _check_destination(root, mapping: dict, settings, vm: str) -> int:
     from vdsm_hook_vmfex.hook.domxml import find_interfaces, interface_mac
     from vdsm_hook_vmfex.host.lock import hold_lock
-    from vdsm_hook_vmfex.host.virt import check_network_ready, open_connection
+    from vdsm_hook_vmfex.host.virt import check_network_ready_within
 
     needed = sum(1 for iface in find_interfaces(root)
                  if interface_mac(iface) in mapping)
     if needed:
         # Under the lock `vmfex-direct-pool define/remove` take: never judge
-        # the network half-way through its redefinition.
+        # the network half-way through its redefinition. Both waits bounded:
+        # a hung libvirtd refuses the migration instead of stalling it.
         with hold_lock(settings.lock_path, timeout=LOCK_TIMEOUT_SECONDS,
                        on_wait=_say):
-            state = check_network_ready(open_connection(), settings.network, needed)
+            state = check_network_ready_within(settings.libvirt_timeout,
+                                               settings.network, needed)
         _say("VM %s: network %s ready for %d VM-FEX NIC(s), %d vNIC(s) free"
              % (vm, settings.network, needed, len(state.free)))
     return EXIT_OK

@@ -11,9 +11,9 @@ from vdsm_hook_vmfex.common.rules import normalize_mac
 
 
 def parse_xml(data: bytes, any_root: bool = False) -> etree._Element:
-    """Parse hook XML without entity expansion or network access; the root
-    must be <domain> or <interface> unless `any_root` (a device hook point
-    passes whatever device has custom properties)."""
+    """Parse hook XML without entity expansion or network access, refusing
+    any DTD; the root must be <domain> or <interface> unless `any_root` (a
+    device hook point passes whatever device has custom properties)."""
     # VDSM hands hooks UTF-8 (its own hooking.read_domxml decodes it so), which
     # never holds a NUL byte; libxml2 stops reading at a NUL after the root
     # element and would drop whatever follows it without a word.
@@ -31,6 +31,13 @@ def parse_xml(data: bytes, any_root: bool = False) -> etree._Element:
         raise InvalidDomainXml("domain XML is not well-formed: %s" % detail) from None
     if root is None:
         raise InvalidDomainXml("domain XML is empty: expected <domain> or <interface>")
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.doctype:
+        # VDSM never sends a DTD. Its entities are not expanded here, so the
+        # output would keep `&name;` without the declaration: not well-formed.
+        raise InvalidDomainXml("domain XML has a document type declaration "
+                               "(<!DOCTYPE ...>): expected XML without a DTD, as "
+                               "VDSM sends it")
     if not any_root and root.tag not in ("domain", "interface"):
         raise InvalidDomainXml("unexpected root element <%s>: expected <domain> or "
                                "<interface>" % root.tag)
@@ -64,21 +71,26 @@ def interface_mac(iface: etree._Element) -> "str | None":
 
 
 class NicOnNetwork(object):
-    """A domain NIC whose source is a given network, with its port profile if any."""
+    """A domain NIC whose source is a given network, with its port profile if
+    any and the network's device it holds (`dev`, in live XML only)."""
 
-    def __init__(self, domain: str, mac: "str | None", profileid: "str | None") -> None:
+    def __init__(self, domain: str, mac: "str | None", profileid: "str | None",
+                 dev: "str | None" = None) -> None:
         self.domain = domain
         self.mac = mac
         self.profileid = profileid
+        self.dev = dev
 
     def as_dict(self) -> dict:
-        return {"domain": self.domain, "mac": self.mac, "profileid": self.profileid}
+        return {"domain": self.domain, "mac": self.mac, "profileid": self.profileid,
+                "dev": self.dev}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, NicOnNetwork) and self.as_dict() == other.as_dict()
 
     def __repr__(self) -> str:
-        return "NicOnNetwork(%r, %r, %r)" % (self.domain, self.mac, self.profileid)
+        return "NicOnNetwork(%r, %r, %r, %r)" % (self.domain, self.mac, self.profileid,
+                                                 self.dev)
 
 
 def nics_on_network(domain_xml: str, network: str) -> list:
@@ -100,5 +112,6 @@ def nics_on_network(domain_xml: str, network: str) -> list:
         found.append(NicOnNetwork(
             domain,
             mac.get("address") if mac is not None else None,
-            params.get("profileid") if params is not None else None))
+            params.get("profileid") if params is not None else None,
+            source.get("dev") or None))
     return found

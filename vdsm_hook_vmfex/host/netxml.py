@@ -24,10 +24,13 @@ def build_network_xml(name: str, devices: "list", uuid: "str | None" = None) -> 
 class PoolState(object):
     """What one network XML says about its devices."""
 
-    def __init__(self, mode: "str | None", devices: "list", busy: "list") -> None:
+    def __init__(self, mode: "str | None", devices: "list", busy: "list",
+                 connections: "dict | None" = None) -> None:
         self.mode = mode
         self.devices = devices
         self.busy = busy
+        # device -> the NICs using it (live XML only; absent: none)
+        self.connections = connections or {}
 
     @property
     def free(self) -> "list":
@@ -45,12 +48,14 @@ def read_pool_state(network_xml: str) -> PoolState:
     forward = root.find("forward")
     if forward is None:
         return PoolState(None, [], [])
-    devices, busy = [], []
+    devices, busy, connections = [], [], {}
     for iface in forward.findall("interface"):
         dev = iface.get("dev")
         if not dev:
             continue
         devices.append(dev)
-        if int(iface.get("connections", "0") or 0) > 0:
+        count = int(iface.get("connections", "0") or 0)
+        if count > 0:
             busy.append(dev)
-    return PoolState(forward.get("mode"), devices, busy)
+            connections[dev] = count
+    return PoolState(forward.get("mode"), devices, busy, connections)

@@ -72,8 +72,9 @@ def require_ready(name: str, network: "NetworkInfo | None",
     if len(live.free) < nics_needed:
         raise NetworkNotReady(
             "libvirt network %r has %d free VM-FEX vNIC(s) of %d, this VM needs "
-            "%d: free vNICs on this host or choose another host"
-            % (name, len(live.free), len(live.devices), nics_needed))
+            "%d: if vNICs were added to this host's service profile, %s; else "
+            "free vNICs on this host or choose another host"
+            % (name, len(live.free), len(live.devices), nics_needed, fix))
     return live
 
 
@@ -90,6 +91,36 @@ def check_network_ready(conn, name: str, nics_needed: int = 1) -> PoolState:
     except libvirt.libvirtError as err:
         raise _failure("read", name, err) from None
     return require_ready(name, NetworkInfo(name, active=active, live=live), nics_needed)
+
+
+def check_network_ready_within(seconds: float, name: str, nics_needed: int = 1,
+                               uri: "str | None" = None) -> PoolState:
+    """open_connection() then check_network_ready(), bounded as a whole by
+    `seconds`: LibvirtFailure when libvirt has not answered by then.
+
+    libvirt's client has no timeout of its own before a connection is open
+    (keepalive starts only after it), and a blocked call cannot be
+    interrupted: it runs in a daemon thread left behind when the bound
+    passes, and ends with the process."""
+    import threading
+    outcome = {}
+
+    def check() -> None:
+        try:
+            outcome["state"] = check_network_ready(open_connection(uri), name, nics_needed)
+        except BaseException as err:  # handed to the waiting thread
+            outcome["error"] = err
+
+    worker = threading.Thread(target=check, name="vmfex-libvirt-check", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise LibvirtFailure(
+            "libvirt did not answer within %g s while connecting and reading network "
+            "%r: check libvirtd on this host (systemctl status libvirtd)" % (seconds, name))
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["state"]
 
 
 class NetworkInfo(object):

@@ -18,10 +18,13 @@ examples:
   %(prog)s status --json
   # stop and undefine it (refused while running VMs use it)
   %(prog)s remove
+  # what define or remove did (or would do), as JSON
+  %(prog)s define --json --dry-run
 
 The network name comes from /etc/vdsm/vmfex.conf ($VMFEX_CONF),
 [vmfex] network = NAME (default direct-pool): the same setting the
-vmfex hook uses. Exit status: 0 ok, 1 failed or refused, 2 bad usage.
+vmfex hook uses. Exit status: 0 ok, 1 failed (status: not ready), 2 bad
+usage or refused.
 """
 
 

@@ -1,12 +1,15 @@
-"""What the `vmfex-direct-pool` subcommands share: the target network and
-libvirt URI options, progress lines, and the dry-run report."""
+"""What the `vmfex-direct-pool` subcommands share: the target network,
+libvirt URI, sysfs and --json options, progress lines, and the report of
+what a define or remove did."""
 import argparse
+import json
+import sys
 from contextlib import contextmanager
 
-from vdsm_hook_vmfex.common.cli import EXIT_FAILED, EXIT_OK, UsageError, say
+from vdsm_hook_vmfex.common.cli import EXIT_OK, EXIT_USAGE, UsageError, say
 from vdsm_hook_vmfex.common.errors import InvalidName
 from vdsm_hook_vmfex.common.rules import NOT_IN_XML, check_network_name
-from vdsm_hook_vmfex.pool.plan import STEP_TODO, Plan, refusal
+from vdsm_hook_vmfex.pool.outcome import Outcome
 
 PROG = "vmfex-direct-pool"
 
@@ -21,6 +24,11 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--uri", metavar="URI",
                         help="libvirt URI (default: VDSM's connection when VDSM is "
                              "installed, else libvirt's default URI)")
+
+
+def add_sysfs_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sysfs-root", metavar="DIR", default="/sys",
+                        help="where sysfs is mounted (default: /sys)")
 
 
 def network_name(args: argparse.Namespace, settings) -> str:
@@ -53,19 +61,34 @@ def libvirt_connection(args: argparse.Namespace):
         conn.close()
 
 
-def describe_steps(steps: "list", names: dict) -> str:
-    return ", ".join(names[step] for step in steps)
+def add_json_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON document for scripts (docs/json-host.md)")
 
 
-def report_dry_run(plan: Plan, force: bool, nothing_to_do: str) -> int:
-    """Say what `plan` would do, or why it would be refused; change nothing."""
-    if not plan.steps:
-        progress("dry run: network %r %s" % (plan.name, nothing_to_do))
-        return EXIT_OK
-    progress("dry run: would %s on network %r"
-             % (describe_steps(plan.steps, STEP_TODO), plan.name))
-    reason = refusal(plan, force)
-    if reason:
-        progress("dry run: would refuse: " + reason)
-        return EXIT_FAILED
+def print_json(document: dict) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
+
+
+def report_outcome(outcome: Outcome, as_json: bool) -> int:
+    """Say what was done, would be done, or why it was refused; the exit code.
+
+    A refusal is one line on stderr and exit 2, a dry run's like a real
+    run's; people get only that line (nothing the run would not do),
+    scripts get the document too.
+    """
+    if as_json:
+        print_json(outcome.as_dict())
+    if outcome.refused is not None:
+        prefix = "dry run: would refuse: " if outcome.dry_run else "error: "
+        progress(prefix + outcome.refused)
+        return EXIT_USAGE
+    for warning in outcome.warnings:
+        progress("warning: " + warning)
+    if outcome.dry_run:
+        if not as_json and outcome.plan.xml is not None:
+            sys.stdout.write(outcome.plan.xml)
+        progress(outcome.dry_run_line())
+    elif not as_json:
+        sys.stdout.write(outcome.summary() + "\n")
     return EXIT_OK

@@ -39,7 +39,8 @@ class Plan(object):
     def __init__(self, action: str, name: str, steps: "list", current=None,
                  xml: "str | None" = None, devices: "list | None" = None,
                  disruptive: bool = False, users: "list | None" = None,
-                 shared: "dict | None" = None) -> None:
+                 shared: "dict | None" = None, absent: "list | None" = None,
+                 absent_from: str = "/sys/class/net") -> None:
         if action not in ACTIONS:
             raise ValueError("unknown plan action %r" % action)
         self.action = action
@@ -51,6 +52,8 @@ class Plan(object):
         self.disruptive = disruptive  # stops or replaces the network VMs use
         self.users = users or []  # domainxml.NicOnNetwork
         self.shared = shared or {}  # device -> other networks listing it
+        self.absent = absent or []  # devices asked for that the host does not have
+        self.absent_from = absent_from  # where they were looked for
 
 
 def _same_devices(state, devices: "list") -> bool:
@@ -90,6 +93,12 @@ def refusal(plan: Plan, force: bool = False) -> "str | None":
     """Why the plan must not go ahead without --force, or None."""
     if force or not plan.steps:
         return None
+    if plan.absent:
+        # A typo in --dev (eht3) would give VMs a device that is not there.
+        return ("refusing to define network %r over %s: no such interface on this "
+                "host (none in %s); expected the name of a VM-FEX vNIC (see "
+                "'ip link'), or use --force to define it anyway"
+                % (plan.name, " ".join(plan.absent), plan.absent_from))
     verb = "replace" if plan.action == "change" else "remove"
     mode = plan.current.config.mode if plan.current is not None else FORWARD_MODE
     if mode != FORWARD_MODE:
@@ -106,9 +115,11 @@ def refusal(plan: Plan, force: bool = False) -> "str | None":
                CONSEQUENCE[plan.action]))
 
 
-def plan_define(conn, name: str, devices: "list") -> Plan:
+def plan_define(conn, name: str, devices: "list", absent: "list | None" = None,
+                absent_from: str = "/sys/class/net") -> Plan:
     """Read the network and decide; running domains are listed only when the
-    change would stop or replace the network."""
+    change would stop or replace the network. `absent`: the `devices` not
+    found in `absent_from` (a define over them is refused unless forced)."""
     from vdsm_hook_vmfex.host.virt import (
         devices_in_other_networks,
         list_network_users,
@@ -127,7 +138,8 @@ def plan_define(conn, name: str, devices: "list") -> Plan:
     users = list_network_users(conn, name) if disruptive else []
     shared = devices_in_other_networks(conn, devices, name) if "define" in steps else {}
     xml = build_network_xml(name, devices, current.uuid if current else None)
-    return Plan("change", name, steps, current, xml, devices, disruptive, users, shared)
+    return Plan("change", name, steps, current, xml, devices, disruptive, users, shared,
+                absent, absent_from)
 
 
 def shared_warnings(plan: Plan) -> "list":

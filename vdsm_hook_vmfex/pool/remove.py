@@ -1,22 +1,25 @@
 """`vmfex-direct-pool remove`: stop and undefine the network."""
 import argparse
-import sys
 
-from vdsm_hook_vmfex.common.cli import EXIT_OK, add_command
+from vdsm_hook_vmfex.common.cli import add_command
 from vdsm_hook_vmfex.pool.options import (
+    add_json_argument,
     add_target_arguments,
-    describe_steps,
     libvirt_connection,
     network_name,
     progress,
-    report_dry_run,
+    report_outcome,
 )
-from vdsm_hook_vmfex.pool.plan import CONSEQUENCE, STEP_DONE
+from vdsm_hook_vmfex.pool.outcome import Outcome
+from vdsm_hook_vmfex.pool.plan import CONSEQUENCE
 
 EPILOG = """\
 examples:
   %(prog)s --dry-run
   %(prog)s
+  %(prog)s --json
+
+Refused (exit 2) while running VMs have NICs on it, unless --force.
 """
 
 
@@ -30,6 +33,7 @@ def add_parser(subparsers) -> None:
                         help="print what would change; change nothing")
     parser.add_argument("--force", action="store_true",
                         help="remove it even while running VMs use it")
+    add_json_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -37,21 +41,23 @@ def run(args: argparse.Namespace) -> int:
     from vdsm_hook_vmfex.host.config import load_settings
     from vdsm_hook_vmfex.host.lock import hold_lock
     from vdsm_hook_vmfex.pool.apply import apply_plan
-    from vdsm_hook_vmfex.pool.plan import plan_remove
+    from vdsm_hook_vmfex.pool.plan import plan_remove, refusal
     settings = load_settings()
     name = network_name(args, settings)
     with libvirt_connection(args) as conn:
         if args.dry_run:
             plan = plan_remove(conn, name)
-            return report_dry_run(plan, args.force, "is not defined; nothing to remove")
-        with hold_lock(settings.lock_path, on_wait=progress):
-            plan = plan_remove(conn, name)
-            apply_plan(conn, plan, args.force)
-    if plan.users:
-        progress("warning: running domains used network %r: %s"
-                 % (plan.name, CONSEQUENCE["remove"]))
-    if not plan.steps:
-        sys.stdout.write("%s: not defined, nothing to remove\n" % plan.name)
-    else:
-        sys.stdout.write("%s: %s\n" % (plan.name, describe_steps(plan.steps, STEP_DONE)))
-    return EXIT_OK
+            reason = refusal(plan, args.force)
+        else:
+            with hold_lock(settings.lock_path, on_wait=progress):
+                plan = plan_remove(conn, name)
+                reason = refusal(plan, args.force)
+                if reason is None:
+                    apply_plan(conn, plan, args.force)
+    warnings = []
+    if plan.users and plan.steps and args.force:
+        warnings.append("running domains %s network %r: %s"
+                        % ("use" if args.dry_run else "used", plan.name,
+                           CONSEQUENCE["remove"]))
+    outcome = Outcome("remove", plan, args.dry_run, args.force, reason, warnings)
+    return report_outcome(outcome, args.json)

@@ -47,10 +47,48 @@ def _read_mac(path: str) -> Optional[str]:
         return None
 
 
+class Interface(object):
+    """What sysfs says about one interface name: whether it exists, whether
+    its device is on PCI, its driver and its MAC (None when unknown)."""
+
+    def __init__(self, name: str, present: bool, pci_address: Optional[str] = None,
+                 driver: Optional[str] = None, mac: Optional[str] = None) -> None:
+        self.name = name
+        self.present = present
+        self.pci_address = pci_address  # None: not on PCI (or absent)
+        self.driver = driver
+        self.mac = mac
+
+    def is_vmfex(self, in_use: bool = False) -> bool:
+        """A VM-FEX dynamic vNIC: on PCI, driven by enic, and its MAC all zeros
+        unless a VM holds it (a passthrough NIC puts the VM's MAC on it)."""
+        return (self.pci_address is not None and self.driver == VMFEX_DRIVER
+                and (in_use or self.mac == ZERO_MAC))
+
+
+def read_interface(sysfs_root: str, name: str) -> Interface:
+    """<root>/class/net/NAME as an Interface (present False when absent)."""
+    net_dir = os.path.join(sysfs_root, "class", "net")
+    if not os.path.exists(os.path.join(net_dir, name)):
+        return Interface(name, False)
+    device_link = os.path.join(net_dir, name, "device")
+    mac = _read_mac(os.path.join(net_dir, name, "address"))
+    if not os.path.exists(device_link):
+        return Interface(name, True, mac=mac)  # virtual: lo, bridges, bonds, macvtaps
+    device = os.path.realpath(device_link)
+    # Judge the path inside sysfs only: the root itself may contain "/pci".
+    inside = os.path.relpath(device, os.path.realpath(sysfs_root))
+    if "/pci" not in "/" + inside:
+        return Interface(name, True, mac=mac)
+    driver_link = os.path.join(device_link, "driver")
+    driver = (os.path.basename(os.path.realpath(driver_link))
+              if os.path.exists(driver_link) else None)
+    return Interface(name, True, os.path.basename(device), driver, mac)
+
+
 def find_zero_mac_pci_nics(sysfs_root: str = "/sys") -> "List[NetDevice]":
     """Interfaces in <root>/class/net whose device is on PCI and whose MAC is all zeros."""
     net_dir = os.path.join(sysfs_root, "class", "net")
-    root = os.path.realpath(sysfs_root)
     try:
         names = os.listdir(net_dir)
     except OSError:
@@ -61,20 +99,10 @@ def find_zero_mac_pci_nics(sysfs_root: str = "/sys") -> "List[NetDevice]":
             check_ifname(name)
         except InvalidName:
             continue  # libvirt XML cannot name it (e.g. undecodable bytes)
-        device_link = os.path.join(net_dir, name, "device")
-        if not os.path.exists(device_link):
-            continue  # virtual: lo, bridges, bonds, macvtaps
-        device = os.path.realpath(device_link)
-        # Judge the path inside sysfs only: the root itself may contain "/pci".
-        inside = os.path.relpath(device, root)
-        if "/pci" not in "/" + inside:
+        iface = read_interface(sysfs_root, name)
+        if iface.pci_address is None or iface.mac != ZERO_MAC:
             continue
-        if _read_mac(os.path.join(net_dir, name, "address")) != ZERO_MAC:
-            continue
-        driver_link = os.path.join(device_link, "driver")
-        driver = (os.path.basename(os.path.realpath(driver_link))
-                  if os.path.exists(driver_link) else None)
-        found.append(NetDevice(name, os.path.basename(device), driver))
+        found.append(NetDevice(name, iface.pci_address, iface.driver))
     return found
 
 
