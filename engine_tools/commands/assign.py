@@ -3,9 +3,10 @@ import argparse
 import sys
 from typing import List, Optional, TextIO
 
-from engine_tools.commands.progress import Progress
+from engine_tools.commands.progress import Progress, bars
 from engine_tools.commands.results import Results, classify, to_verify
 from engine_tools.engine import client as engine_client
+from engine_tools.engine import interrupt
 from engine_tools.engine.options import (
     CONNECTION_HELP,
     add_connection_arguments,
@@ -86,12 +87,13 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
     plan = None
     if rows:
         with engine_client.session(options) as connection:
-            vms = engine_client.read_vms(connection, sorted({row.vm for row in rows}))
+            vms = engine_client.read_vms(connection, sorted({row.vm for row in rows}),
+                                         bars(err))
             plan = plan_assign(rows, vms, merge)
             problems = sorted(problems + plan.problems + _ucsm_problems(
                 rows, plan, ucsm_options, err), key=lambda p: p.line)
             if not problems and not dry_run:
-                return _apply(connection, plan, out, err)
+                return _apply(connection, plan, merge, out, err)
     if problems:
         for problem in problems:
             err.write("error: %s\n" % format_problem(source, problem))
@@ -109,21 +111,34 @@ def _ucsm_problems(rows, plan, ucsm_options, err: TextIO) -> list:
     return ucsm_checks.assign_problems(rows, plan, ucsm.read_profiles(ucsm_options, err))
 
 
-def _apply(connection, plan, out: TextIO, err: TextIO) -> int:
+def _apply(connection, plan, merge: bool, out: TextIO, err: TextIO) -> int:
+    """Write, verify and report with SIGINT/SIGTERM deferred (interrupt): a
+    signal stops the writes and the run still ends with its summary, exit 1."""
+    with interrupt.deferred():
+        code = _write(connection, plan, merge, out, err)
+    return 1 if interrupt.requested() else code
+
+
+def _write(connection, plan, merge: bool, out: TextIO, err: TextIO) -> int:
+    """Write the maps (each over what its VM holds right before: a plain
+    assign owns the whole map, --merge only its rows' MACs), read them back,
+    report."""
     progress = Progress(len(plan.changes), "updating VMs", err)
     try:
-        outcomes, stopped = engine_client.apply_changes(
-            connection, plan.changes, lambda change, outcome: progress.step())
+        writes = engine_client.write_maps(connection, plan.changes, not merge,
+                                          lambda change, outcome: progress.step())
     finally:
         progress.close()
+    stopped = writes.stopped
     readback, readback_error = None, None
-    names = to_verify(plan.changes, outcomes)
+    names = to_verify(writes.changes, writes.outcomes)
     if names and stopped is None:
         try:
-            readback = engine_client.read_back(connection, names)
+            readback = engine_client.read_back(connection, names, bars(err))
         except VmfexError as e:
             readback_error = str(e)
-    results = classify(plan.changes, outcomes, readback, readback_error)
+    results = classify(writes.changes, writes.outcomes, readback, readback_error)
+    results.failed.update(writes.skipped)
     report(results, len(plan.unchanged), stopped, readback_error, out, err)
     return 1 if results.failed or results.not_attempted or readback_error else 0
 

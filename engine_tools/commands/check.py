@@ -3,6 +3,7 @@ import argparse
 import sys
 from typing import TextIO
 
+from engine_tools.commands.progress import bars
 from engine_tools.engine import client as engine_client
 from engine_tools.engine.options import (
     CONNECTION_HELP,
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
 def check(options: engine_client.Options, out: TextIO, ucsm_options=None) -> int:
     """Print every problem of both models the engine holds; 1 when there are any.
     With ucsm_options also unknown port profiles and maxPorts overuse."""
-    vms, networking = engine_client.read_both_models(options)
+    vms, networking = engine_client.read_both_models(options, bars(sys.stderr))
     problems = check_problems(vms, networking)
     if ucsm_options is not None:
         from engine_tools.ucsm import checks as ucsm_checks

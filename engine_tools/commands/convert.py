@@ -9,9 +9,10 @@ from engine_tools.commands.profiles import (
     report_stop,
     verify_profiles,
 )
-from engine_tools.commands.progress import Progress
+from engine_tools.commands.progress import Progress, bars
 from engine_tools.commands.results import Write, classify, nic_now, settle, to_verify
 from engine_tools.engine import client as engine_client
+from engine_tools.engine import interrupt
 from engine_tools.engine.options import (
     CONNECTION_HELP,
     add_connection_arguments,
@@ -38,7 +39,10 @@ Re-running changes nothing.
 
 Order of writes: new vNIC profiles, then the NICs, then the VM's map (only
 when all its NICs changed), so an interrupted run leaves both models naming
-the same port profile and a re-run completes it. Everything written is read
+the same port profile and a re-run completes it. Each map is read again
+right before it is written: entries another run added meanwhile for other
+MACs are kept; a map whose moved MACs another run changed is left alone and
+reported. Everything written is read
 back afterwards: a profile, NIC or map that is not what this run wrote is
 reported as "changed by someone else during this run" (exit 1); concurrent
 runs are detected, not prevented. Every run that started writing ends with
@@ -102,7 +106,7 @@ def convert(names: Optional[List[str]], dry_run: bool, create_profiles: bool,
     a NIC moves to must exist on UCS Manager (else nothing is written)."""
     with engine_client.session(options) as connection:
         networking = engine_client.read_networking(connection)
-        vms = engine_client.read_vms(connection, names)
+        vms = engine_client.read_vms(connection, names, bars(err))
         plan = plan_convert(vms, networking, names, include_running, create_profiles)
         if ucsm_options is not None and plan.nic_changes:
             plan.problems.extend(ucsm_problems(plan, ucsm.read_profiles(ucsm_options, err)))
@@ -150,12 +154,22 @@ def print_plan(plan: ConvertPlan, networking: Networking, out: TextIO) -> None:
 
 def _apply(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
            err: TextIO) -> int:
+    """Write, verify and report with SIGINT/SIGTERM deferred (interrupt): a
+    signal stops the writes and the run still ends with its summary, exit 1."""
+    with interrupt.deferred():
+        code = _write(connection, plan, networking, out, err)
+    return 1 if interrupt.requested() else code
+
+
+def _write(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
+           err: TextIO) -> int:
     """Write in order (profiles, NICs, maps), read everything written back,
     report what became of each write (results.settle) and the summary."""
     progress = Progress(len(plan.new_profiles) + len(plan.nic_changes) + len(plan.vm_changes),
                         "converting", err)
     nic_outcomes, vm_outcomes = {}, {}
     blocked = set()  # VMs with a NIC that cannot or did not change
+    map_writes = None
     try:
         profile_outcomes, added, stopped = engine_client.add_profiles(
             connection, plan.new_profiles, DESCRIPTION, lambda *_: progress.step())
@@ -177,16 +191,27 @@ def _apply(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
                 if outcome.state != "ok":
                     blocked.add(change.vm.name)
         if stopped is None:
-            vm_outcomes, stopped = engine_client.apply_changes(
+            # each map over what the VM holds right before its write: another
+            # run's entries for other MACs are kept (model.map_rebase)
+            map_writes = engine_client.write_maps(
                 connection, [c for c in plan.vm_changes if c.vm.name not in blocked],
-                lambda *_: progress.step())
+                False, lambda *_: progress.step())
+            vm_outcomes, stopped = map_writes.outcomes, map_writes.stopped
     finally:
         progress.close()
+    vm_changes = plan.vm_changes
+    if map_writes is not None:
+        sent = {c.vm.name: c for c in map_writes.changes}
+        vm_changes = [sent.get(c.vm.name, c) for c in plan.vm_changes
+                      if c.vm.name not in map_writes.skipped]
     targets = {(c.vm.name, c.nic.id): target for (_, _, target), c in sends.items()}
     nic_writes = [Write((c.vm.name, c.nic.id), c, targets.get((c.vm.name, c.nic.id)),
                         c.nic.profile_id) for c in plan.nic_changes]
     profiles, nics, maps, readback_error = _verify(
-        connection, plan, profile_outcomes, nic_writes, nic_outcomes, vm_outcomes, stopped)
+        connection, plan, vm_changes, profile_outcomes, nic_writes, nic_outcomes,
+        vm_outcomes, stopped, err)
+    if map_writes is not None:
+        maps.failed.update(map_writes.skipped)
     report_profiles(profiles, lambda item: network_label(networking, item.network_id),
                     out, err)
     for change in sorted(nics.changed, key=lambda c: (c.vm.name, c.nic.name)):
@@ -217,22 +242,22 @@ def _apply(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
     return 1 if failed or not_attempted or readback_error else 0
 
 
-def _verify(connection, plan: ConvertPlan, profile_outcomes, nic_writes, nic_outcomes,
-            vm_outcomes, stopped):
+def _verify(connection, plan: ConvertPlan, vm_changes, profile_outcomes, nic_writes,
+            nic_outcomes, vm_outcomes, stopped, err: TextIO):
     """(profile, NIC and map Results, why nothing could be read back): reads
     back the vNIC profiles and the VMs that may have been written."""
     profiles, readback_error = verify_profiles(connection, plan.new_profiles,
                                                profile_outcomes, stopped)
     names = sorted({key[0] for key, o in nic_outcomes.items() if o.state != "refused"}
-                   | set(to_verify(plan.vm_changes, vm_outcomes)))
+                   | set(to_verify(vm_changes, vm_outcomes)))
     readback = None
     if names and stopped is None and readback_error is None:
         try:
-            readback = engine_client.read_back(connection, names)
+            readback = engine_client.read_back(connection, names, bars(err))
         except VmfexError as e:
             readback_error = str(e)
     nics = settle(nic_writes, nic_outcomes, None if readback is None else nic_now(readback),
                   readback_error, refused="not changed", gone="VM or NIC not found when "
                   "read back")
-    maps = classify(plan.vm_changes, vm_outcomes, readback, readback_error)
+    maps = classify(vm_changes, vm_outcomes, readback, readback_error)
     return profiles, nics, maps, readback_error

@@ -3,6 +3,7 @@ import argparse
 import sys
 from typing import Optional, TextIO
 
+from engine_tools.commands.progress import bars
 from engine_tools.engine import client as engine_client
 from engine_tools.engine.options import (
     CONNECTION_HELP,
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
 def export(output: Optional[str], options: engine_client.Options, out: TextIO,
            err: TextIO) -> int:
     """Write every VM's map as `vm,mac,profile` CSV to `output` (None: out)."""
-    vms, networking = engine_client.read_both_models(options)
+    vms, networking = engine_client.read_both_models(options, bars(err))
     lines, skipped = export_lines(vms, networking)
     text = "".join(line + "\n" for line in lines)
     if output and output != "-":

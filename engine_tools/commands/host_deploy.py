@@ -25,8 +25,9 @@ examples:
   vmfex-engine host-deploy enable --file /tmp/staging-post-tasks.yml
 
 enable adds one marked include of the vmfex role to the engine's host deploy
-post-tasks file (created when missing); every other line of the file stays
-as it is. Hosts get VM-FEX when the engine deploys or reinstalls them; for the
+post-tasks file (created when missing); every other byte of the file stays
+as it is. When the file is a symbolic link, the file it points to is edited
+and the link stays. Hosts get VM-FEX when the engine deploys or reinstalls them; for the
 hosts that exist now run the playbook vmfex-hosts.yml next to the role, or
 reinstall them. Set the role's variables (vmfex_devices, vmfex_optional, ...)
 in the engine's host deploy inventory or in the file itself; see README.
@@ -75,6 +76,20 @@ def read_text(path: str) -> Optional[str]:
                         "task list; nothing written" % (path, err.start + 1)) from None
 
 
+def mount_point(path: str) -> str:
+    """The mount point of the file system holding `path`."""
+    path = os.path.realpath(path)
+    while not os.path.ismount(path):
+        path = os.path.dirname(path)
+    return path
+
+
+def edited_file(path: str) -> str:
+    """The file an edit of `path` must replace: the target a symbolic link
+    resolves to (the link stays, pointing at the edited file), else `path`."""
+    return os.path.realpath(path) if os.path.islink(path) else path
+
+
 def write_atomically(path: str, text: str) -> None:
     """Replace (or create) `path` with a fully written temp file in its
     directory, keeping the mode and, when allowed, the owner."""
@@ -92,6 +107,10 @@ def write_atomically(path: str, text: str) -> None:
             raise FileError("cannot write %s: directory %s does not exist (is this the "
                             "engine machine? --file names another file)"
                             % (path, directory)) from None
+        if err.errno == errno.EROFS:
+            raise FileError("cannot write %s: the file system mounted at %s is read-only "
+                            "(remount it read-write, or give --file on a writable one)"
+                            % (path, mount_point(directory))) from None
         raise FileError("cannot write %s: %s in directory %s (run it as root on the "
                         "engine machine)" % (path, err.strerror, directory)) from None
     try:
@@ -118,12 +137,16 @@ def run(args: argparse.Namespace) -> int:
     """Run `host-deploy ACTION`; return the exit code (errors raise VmfexError)."""
     from engine_tools.deploy import post_tasks
 
-    text = read_text(args.file)
+    target = edited_file(args.file)
+    # a link (maybe config-managed) is kept: its target gets the edit
+    shown = args.file if target == args.file else "%s (the target of the link %s)" % (
+        target, args.file)
+    text = read_text(target)
     try:
         if args.action == "status":
             enabled, message = post_tasks.status(text, args.role)
             sys.stdout.write("%s: %s %s\n" % ("enabled" if enabled else "disabled",
-                                              args.file, message))
+                                              shown, message))
             if enabled and not os.path.isdir(args.role):
                 sys.stderr.write("vmfex-engine: warning: %s is missing on this machine: "
                                  "install vdsm-hook-vmfex-engine, or host deploy fails\n"
@@ -132,18 +155,29 @@ def run(args: argparse.Namespace) -> int:
         change = post_tasks.enable if args.action == "enable" else post_tasks.disable
         new, message = change(text, args.role)
     except (post_tasks.NotATaskList, post_tasks.CannotEdit) as err:
-        raise FileError("refusing to change %s: %s; nothing written" % (args.file, err)) \
+        raise FileError("refusing to change %s: %s; nothing written" % (shown, err)) \
             from None
     if new is None:
-        sys.stdout.write("%s: unchanged, %s\n" % (args.file, message))
+        sys.stdout.write("%s: unchanged, %s\n" % (shown, message))
         return 0
     if args.dry_run:
-        sys.stdout.write(_diff(args.file, text, new))
+        sys.stdout.write(_diff(target, text, new))
         sys.stderr.write("vmfex-engine: dry run: would write %s (%s); nothing written\n"
-                         % (args.file, message))
+                         % (shown, message))
         return 0
-    write_atomically(args.file, new)
+    write_atomically(target, new)
     effect = ("hosts the engine deploys or reinstalls from now on get VM-FEX"
               if args.action == "enable" else "hosts deployed from now on do not get VM-FEX")
-    sys.stdout.write("%s: %s; %s\n" % (args.file, message, effect))
+    say_written(shown, "%s: %s; %s\n" % (shown, message, effect))
     return 0
+
+
+def say_written(path: str, line: str) -> None:
+    """The result line of a write that is done: when stdout fails (closed,
+    full device), the error still says that the file was changed."""
+    try:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+    except OSError as err:
+        raise FileError("%s WAS changed, but the result could not be shown on stdout: %s"
+                        % (path, err.strerror or err)) from None

@@ -3,8 +3,10 @@ import argparse
 import sys
 from typing import Callable, List, Optional, TextIO, Tuple
 
+from engine_tools.commands.progress import bars
 from engine_tools.commands.results import Results, profile_writes, profiles_now, settle
 from engine_tools.engine import client as engine_client
+from engine_tools.engine import interrupt
 from engine_tools.engine.options import (
     CONNECTION_HELP,
     add_connection_arguments,
@@ -108,7 +110,7 @@ def list_profiles(options: engine_client.Options, out: TextIO, err: TextIO) -> i
     """Print the vNIC profiles carrying vmfex; 0 (1 when a value is invalid)."""
     with engine_client.session(options) as connection:
         networking = engine_client.read_networking(connection)
-        counts = nic_counts(engine_client.read_vms(connection).values())
+        counts = nic_counts(engine_client.read_vms(connection, None, bars(err)).values())
     rows = [("vnic_profile", "network", "data_center", "ucs_port_profile", "nics")]
     invalid = 0
     for profile in sorted(networking.profiles.values(),
@@ -188,13 +190,19 @@ def create_profiles(ucs_profiles: List[str], network_name: str, data_center: Opt
             out.write("dry run: %d would be added, %d already there; nothing written\n"
                       % (len(to_add), len(present)))
             return 0
-        outcomes, _, stopped = engine_client.add_profiles(connection, to_add, DESCRIPTION)
-        results, readback_error = verify_profiles(connection, to_add, outcomes, stopped)
-    report_profiles(results, lambda item: where, out, err)
-    report_stop(stopped, len(results.not_attempted), readback_error, err)
-    out.write("summary: %d added, %d already there, %d failed, %d not attempted\n"
-              % (len(results.changed), len(present), len(results.failed),
-                 len(results.not_attempted)))
+        # SIGINT/SIGTERM: no new add, the run still ends with its summary
+        with interrupt.deferred():
+            outcomes, _, stopped = engine_client.add_profiles(connection, to_add,
+                                                              DESCRIPTION)
+            results, readback_error = verify_profiles(connection, to_add, outcomes,
+                                                      stopped)
+            report_profiles(results, lambda item: where, out, err)
+            report_stop(stopped, len(results.not_attempted), readback_error, err)
+            out.write("summary: %d added, %d already there, %d failed, %d not attempted\n"
+                      % (len(results.changed), len(present), len(results.failed),
+                         len(results.not_attempted)))
+    if interrupt.requested():
+        return 1
     return 1 if results.failed or results.not_attempted or readback_error else 0
 
 

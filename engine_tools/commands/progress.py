@@ -1,6 +1,6 @@
 """A one-line progress bar on stderr, drawn only on a terminal."""
 import sys
-from typing import Optional, TextIO
+from typing import Callable, Optional, TextIO
 
 #: Below this many updates a run is over before a bar would help.
 MIN_ITEMS = 20
@@ -18,8 +18,12 @@ class Progress(object):
         self.enabled = total >= MIN_ITEMS and self.stream.isatty()
 
     def step(self) -> None:
-        self.done += 1
-        if self.done == self.total or self.done % 10 == 0:
+        self.advance(1)
+
+    def advance(self, count: int) -> None:
+        """`count` more items done (a page of VMs read at once)."""
+        before, self.done = self.done, self.done + count
+        if self.done >= self.total or self.done // 10 != before // 10:
             self._draw()
 
     def print_line(self, out: TextIO, line: str) -> None:
@@ -34,7 +38,7 @@ class Progress(object):
 
     def _draw(self) -> None:
         if self.enabled:
-            filled = _WIDTH * self.done // self.total
+            filled = _WIDTH * min(self.done, self.total) // self.total
             self.stream.write("\r%s [%s%s] %d/%d" % (self.label, "#" * filled,
                                                    "." * (_WIDTH - filled),
                                                    self.done, self.total))
@@ -44,3 +48,9 @@ class Progress(object):
         if self.enabled:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def bars(stream: Optional[TextIO] = None) -> Callable[[str, int], Progress]:
+    """The `progress` the engine reads take: (label, total) -> a Progress on
+    `stream` (stderr), drawn only on a terminal, like the writes' bar."""
+    return lambda label, total: Progress(total, label, stream)

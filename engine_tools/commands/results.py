@@ -11,6 +11,7 @@ from collections import namedtuple
 from typing import Callable, Dict, List, Optional
 
 from engine_tools.model.assign_plan import Change, VmState, vmfex_value
+from engine_tools.model.map_rebase import SOMEONE_ELSE
 from engine_tools.model.vnic_profiles import Networking, NewProfile, device_value
 from vdsm_hook_vmfex.common.property import PROPERTY_NAME
 
@@ -22,9 +23,6 @@ Results = namedtuple("Results", "changed failed not_attempted")
 #: the caller planned), written (the value it sets), before (the value it
 #: replaces; MISSING: the object did not exist).
 Write = namedtuple("Write", "key item written before")
-
-SOMEONE_ELSE = "changed by someone else during this run"
-
 
 class _Missing(object):
     def __repr__(self) -> str:

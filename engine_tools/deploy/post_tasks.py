@@ -250,8 +250,12 @@ def enable(text: Optional[str], role: str) -> "Tuple[Optional[str], str]":
         raise CannotEdit("its tasks are a flow-style list ('[...]'), which lines cannot "
                          "be added to: write it as a block list ('- name: ...')")
     eol = "\r\n" if "\r\n" in text else "\n"
-    sep = "" if not text or text.endswith("\n") else eol
-    new = text + sep + include_block(role, parsed.column, eol)
+    block = include_block(role, parsed.column, eol)
+    if text and not text.endswith("\n"):
+        # The file keeps having no final newline: the line break moves before
+        # the block, which disable takes away with it (byte-identical).
+        block = eol + block[:-len(eol)]
+    new = text + block
     after, why = _reparse(new, role, "the result would not be the same tasks plus the include")
     if after is None or not _same(after.tasks, parsed.tasks + [include_task(role)]) \
             or len(after.includes) != 1:
@@ -274,6 +278,11 @@ def disable(text: Optional[str], role: str) -> "Tuple[Optional[str], str]":
         return None, "does not include the vmfex tasks: nothing to disable"
     first, last = parsed.blocks[0]
     lines = split_lines(text)
+    if first > 0 and last == len(lines) - 1 and not lines[last].endswith("\n"):
+        # enable's block on a file without a final newline: the line break
+        # before it is enable's too
+        before = lines[first - 1]
+        lines[first - 1] = before[:-2] if before.endswith("\r\n") else before[:-1]
     new = "".join(lines[:first] + lines[last + 1:])
     after, why = _reparse(new, role, "other tasks would change")
     ours = [i.task for i in parsed.includes]

@@ -6,7 +6,7 @@ reported with its line number so a file can be fixed in one pass.
 import csv
 import re
 from collections import namedtuple
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from vdsm_hook_vmfex.common.errors import VmfexError
 from vdsm_hook_vmfex.common.rules import check_profile, normalize_mac
@@ -36,7 +36,27 @@ def _fields(text: str) -> List[str]:
         raise ValueError("not a CSV line: %s" % e) from None
 
 
+#: Separators spreadsheets write instead of ',' (';' where ',' is the decimal mark).
+_OTHER_SEPARATORS = (";", "\t")
+
+
+def _other_separator(fields: List[str]) -> Optional[str]:
+    """The separator a one-field header really uses, when its parts are columns."""
+    if len(fields) != 1:
+        return None
+    for separator in _OTHER_SEPARATORS:
+        parts = [part.strip().lower() for part in fields[0].split(separator)]
+        if len(parts) > 1 and all(part in _REQUIRED + _KEYS for part in parts):
+            return separator
+    return None
+
+
 def _header(fields: List[str], line: int) -> Tuple[dict, List[Problem]]:
+    separator = _other_separator(fields)
+    if separator is not None:
+        return {}, [Problem(line, "header %r: the separator is ',', not %r: write e.g. "
+                                  "'vm,mac,profile' (save the spreadsheet as CSV with "
+                                  "',' as field separator)" % (fields[0], separator))]
     names = [name.lower() for name in fields]
     problems = []
     unknown = [name for name in names if name not in _REQUIRED + _KEYS]

@@ -23,8 +23,9 @@ import math
 import socket
 import ssl
 import sys
+import threading
 import urllib.error
-import urllib.request
+import urllib.parse
 from collections import namedtuple
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, TextIO, Tuple
 from xml.etree import ElementTree
@@ -72,7 +73,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="do not verify UCS Manager's certificate (unsafe: the "
                             "password can be intercepted)")
     group.add_argument("--ucsm-timeout", metavar="SECONDS", type=float,
-                       help="bound on every UCS Manager request (default %g)"
+                       help="bound on every UCS Manager request as a whole: connect, "
+                            "TLS, sending, the complete answer (default %g)"
                             % DEFAULT_TIMEOUT)
 
 
@@ -224,15 +226,18 @@ def _transport_error(error: BaseException, options: UcsmOptions) -> UcsmError:
 def _precheck(options: UcsmOptions, context: ssl.SSLContext) -> None:
     """Complete one TLS handshake (certificate and host name checked) before
     the SDK is given the credentials."""
-    try:
-        sock = socket.create_connection((options.host, options.port), options.timeout)
+    with _Deadline(options.timeout) as deadline:
         try:
-            tls = context.wrap_socket(sock, server_hostname=options.host)
-            tls.close()
-        finally:
-            sock.close()
-    except (OSError, ValueError) as e:
-        raise _transport_error(e, options) from None
+            sock = socket.create_connection((options.host, options.port), options.timeout)
+            deadline.watch(sock)
+            try:
+                tls = context.wrap_socket(sock, server_hostname=options.host)
+                tls.close()
+            finally:
+                sock.close()
+        except (OSError, ValueError) as e:
+            raise _transport_error(socket.timeout("timed out") if deadline.expired else e,
+                                   options) from None
 
 
 # -- ucsmsdk ---------------------------------------------------------------
@@ -246,14 +251,99 @@ def _import_sdk():
     return ucshandle, ucsexception
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect would carry the aaaLogin (password) to another address.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+class _Deadline(object):
+    """A bound on a whole exchange: when it passes, the watched socket is shut
+    down, which ends any read or handshake waiting on it. Socket timeouts
+    bound each read only: an answer trickled one byte at a time would never
+    end (libcurl's CURLOPT_TIMEOUT bounds the whole request on the engine
+    side; this is the same for UCS Manager)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sockets = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> "_Deadline":
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _Connection(http.client.HTTPSConnection):
+    """HTTPS to UCS Manager with its socket watched by a _Deadline; no proxy,
+    and (http.client follows none) no redirect, which would carry the
+    aaaLogin (password) to another address."""
+
+    def __init__(self, host: str, port: int, context: ssl.SSLContext, timeout: float,
+                 deadline: _Deadline) -> None:
+        http.client.HTTPSConnection.__init__(self, host, port, timeout=timeout,
+                                             context=context)
+        self.vmfex_context = context
+        self.vmfex_deadline = deadline
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        self.vmfex_deadline.watch(sock)
+        # as http.client does: no Nagle delay on the small request
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = self.vmfex_context.wrap_socket(sock, server_hostname=self.host)
+
+
+def post_within(uri: str, data: Optional[bytes], context: ssl.SSLContext,
+                seconds: float) -> str:
+    """One HTTPS POST whose whole exchange (connect, TLS, send, the complete
+    answer) takes at most `seconds`: the answer's text; socket.timeout when
+    the time ran out, urllib's HTTPError for an HTTP status other than 2xx."""
+    parts = urllib.parse.urlsplit(uri)
+    path = parts.path + ("?" + parts.query if parts.query else "")
+    with _Deadline(seconds) as deadline:
+        connection = _Connection(parts.hostname, parts.port or DEFAULT_PORT, context,
+                                 seconds, deadline)
+        try:
+            connection.request("POST", path or "/", body=data or b"", headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Connection": "close"})
+            answer = connection.getresponse()
+            body = answer.read()
+        except (OSError, ValueError, http.client.HTTPException):
+            if deadline.expired:
+                raise socket.timeout("timed out") from None
+            raise
+        finally:
+            connection.close()
+        if deadline.expired:
+            raise socket.timeout("timed out")
+    if not 200 <= answer.status < 300:
+        raise urllib.error.HTTPError(uri, answer.status, answer.reason, answer.msg, None)
+    return body.decode("utf-8")
 
 
 def _verified_handle_class(ucshandle):
-    """UcsHandle whose every request goes through our verifying opener."""
+    """UcsHandle whose every request goes through post_within (verified,
+    bounded as a whole)."""
 
     class VerifiedUcsHandle(ucshandle.UcsHandle):
         def __init__(self, options: UcsmOptions, context: ssl.SSLContext):
@@ -264,9 +354,7 @@ def _verified_handle_class(ucshandle):
             self.vmfex_options = options
             self.vmfex_error = None  # the first transport failure
             self.vmfex_logout_tried = False
-            self._opener = urllib.request.build_opener(
-                urllib.request.ProxyHandler({}),
-                urllib.request.HTTPSHandler(context=context), _NoRedirect)
+            self.vmfex_context = context
 
         def post(self, uri, data=None, read=True, timeout=None):
             """UcsSession.post: one HTTPS POST, verified, bounded, no retry."""
@@ -277,10 +365,9 @@ def _verified_handle_class(ucshandle):
                         b"<aaaLogout"):
                     raise self.vmfex_error
                 self.vmfex_logout_tried = True
-            request = urllib.request.Request(uri, data=data)
             try:
-                with self._opener.open(request, timeout=self.vmfex_options.timeout) as answer:
-                    return answer.read().decode("utf-8")
+                return post_within(uri, data, self.vmfex_context,
+                                   self.vmfex_options.timeout)
             except (OSError, ValueError, http.client.HTTPException) as e:
                 error = _transport_error(e, self.vmfex_options)
                 if self.vmfex_error is None:

@@ -85,6 +85,53 @@ def test_an_internal_bug_says_so_then_shows_the_traceback(capsys):
     assert lines[-1] == "ZeroDivisionError: division by zero"
 
 
+def test_options_before_the_command_say_they_go_after_it(capsys):
+    p = parser(command("go", lambda args: 0))
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run_command("tool", p, ["--password-file", "SECRET", "go"])
+    assert exit_info.value.code == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "tool: error: options go after the command: tool go --password-file ..." in err
+    with pytest.raises(SystemExit):
+        cli.run_command("tool", p, ["--password-file=SECRET"])
+    err += capsys.readouterr().err
+    assert "tool COMMAND --password-file ... (COMMAND: go)" in err
+    assert "SECRET" not in err
+
+
+# Both programs share this frame; run them the way users do.
+TOOLS = {
+    "vmfex-direct-pool": [sys.executable, "-m", "vdsm_hook_vmfex.pool"],
+    "vmfex-engine": [sys.executable, "-m", "engine_tools"],
+}
+
+
+def shell(argv, redirect):
+    """(exit code, stderr) of argv run by sh with `redirect` applied."""
+    done = subprocess.run(["sh", "-c", 'exec "$@" %s' % redirect, "sh"] + argv,
+                          cwd=ROOT, stderr=subprocess.PIPE, universal_newlines=True,
+                          timeout=60)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize("prog", sorted(TOOLS))
+def test_closed_stdout_is_one_line_before_anything_is_done(prog):
+    code, err = shell(TOOLS[prog] + ["--version"], ">&-")
+    assert code == cli.EXIT_USAGE, err
+    assert err == ("%s: error: stdout is closed: the results could not be shown; "
+                   "redirect it instead (>/dev/null to discard them); nothing done\n"
+                   % prog)
+
+
+@pytest.mark.parametrize("prog", sorted(TOOLS))
+def test_a_reader_gone_away_leaves_no_exception_note(prog):
+    run = subprocess.Popen(TOOLS[prog] + ["--help"], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True)
+    run.stdout.close()  # `| head -0`: gone before the program writes
+    err = run.communicate(timeout=60)[1]
+    assert "Exception ignored" not in err and "Traceback" not in err, err
+
+
 # --- Python 3.6 under LANG=C: an ASCII stdout --------------------------------
 
 # What EL8's Python 3.6 does under LANG=C, emulated on a newer Python.

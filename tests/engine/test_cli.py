@@ -31,3 +31,13 @@ def test_runs_as_a_module_and_help_teaches():
                           cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True)
     assert done.returncode == 0
     assert "vm,mac,profile" in done.stdout and "--password-file" in done.stdout
+
+
+def test_options_before_the_command_say_they_go_after_it(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--config", "production", "check"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith("vmfex-engine: error: options go after the command: "
+                        "vmfex-engine check --config ...\n")
+    assert "production" not in err

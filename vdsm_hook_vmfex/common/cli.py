@@ -5,7 +5,10 @@ parser with `add_command` and sets `run=function(args) -> exit code`. Exit
 codes and the one-line error format live here, once for both tools.
 """
 import argparse
+import os
+import signal
 import sys
+import threading
 
 from vdsm_hook_vmfex.common.errors import VmfexError
 
@@ -16,6 +19,14 @@ EXIT_USAGE = 2
 
 class UsageError(VmfexError):
     """A bad command-line value: exit 2, like argparse's own usage errors."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, as SIGINT raises KeyboardInterrupt."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
 
 
 def add_command(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
@@ -58,6 +69,10 @@ def unrecognized(arguments: "list") -> str:
     return text
 
 
+#: The options that come before the command.
+TOP_LEVEL_OPTIONS = ("-h", "--help", "--version")
+
+
 def _looks_like_a_word(text: str) -> bool:
     return 0 < len(text) <= 20 and all("a" <= ch <= "z" or ch == "-" for ch in text)
 
@@ -66,6 +81,13 @@ def parse(parser: argparse.ArgumentParser, argv: "list | None") -> argparse.Name
     """parse_args that never echoes an argument it does not know (exit 2)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     names = getattr(parser, "command_names", None)
+    if names and argv and argv[0].startswith("-") and argv[0] not in TOP_LEVEL_OPTIONS:
+        # `vmfex-engine --config production check`: argparse would call
+        # 'production' an unknown command. Only the option's name is shown.
+        command = next((arg for arg in argv if arg in names), None)
+        parser.error("options go after the command: %s %s %s ...%s" % (
+            parser.prog, command or "COMMAND", argv[0].split("=", 1)[0],
+            "" if command else " (COMMAND: %s)" % ", ".join(names)))
     first = next((arg for arg in argv if not arg.startswith("-")), None)
     if names and first is not None and first not in names:
         # argparse would echo it; a password typed in the wrong place is no word
@@ -85,8 +107,44 @@ def run_command(prog: str, parser: argparse.ArgumentParser,
     common.needs) are one line; anything else is a bug in the tool: one line
     saying so, then the traceback.
     """
+    if sys.stderr is None:
+        # started with 2>&-: errors go nowhere rather than into a traceback
+        sys.stderr = open(os.devnull, "w")
+    if sys.stdout is None:
+        # started with >&-: results would be lost after the work was done
+        say(prog, "error: stdout is closed: the results could not be shown; redirect "
+                  "it instead (>/dev/null to discard them); nothing done")
+        return EXIT_USAGE
     escape_unencodable_stdout()
-    args = parse(parser, argv)
+    try:
+        args = parse(parser, argv)
+    except SystemExit:
+        _release_stdout()  # --help into a pipe whose reader left: no note at exit
+        raise
+    except OSError as err:  # the help or usage could not be written
+        _release_stdout()
+        if not isinstance(err, BrokenPipeError):
+            say(prog, "error: cannot write to stdout: %s" % (err.strerror or err))
+        return EXIT_FAILED
+    # SIGTERM ends the program like SIGINT (one line, exit 1) instead of
+    # killing it silently; commands that write defer both to end with
+    # their summary (engine_tools.engine.interrupt).
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    try:
+        code = _run(prog, args)
+    finally:
+        if main_thread and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    problem = _release_stdout()
+    if problem is not None and not isinstance(problem, BrokenPipeError) and code == 0:
+        say(prog, "error: the results could not be written to stdout: %s"
+            % (problem.strerror or problem))
+        return EXIT_FAILED
+    return code
+
+
+def _run(prog: str, args: argparse.Namespace) -> int:
     try:
         return args.run(args)
     except UsageError as err:
@@ -96,8 +154,10 @@ def run_command(prog: str, parser: argparse.ArgumentParser,
         _flush_stdout()
         say(prog, "error: %s" % err)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        say(prog, "interrupted")
+    except KeyboardInterrupt as err:
+        _flush_stdout()
+        say(prog, "interrupted by %s" % (
+            "SIGTERM" if isinstance(err, Terminated) else "SIGINT (Ctrl-C)"))
         return EXIT_FAILED
     except OSError as err:
         _flush_stdout()
@@ -158,7 +218,22 @@ def describe_os_error(err: OSError) -> str:
 
 def _flush_stdout() -> None:
     # Results printed before the failure go out before the error line.
+    _release_stdout()
+
+
+def _release_stdout() -> "OSError | None":
+    """Flush stdout. When that fails (a reader that went away, a full
+    device), stdout's descriptor is pointed at /dev/null, so the flush at
+    interpreter exit has nothing to complain about ("Exception ignored ...
+    BrokenPipeError"); the failure is returned."""
     try:
         sys.stdout.flush()
-    except OSError:
-        pass
+        return None
+    except OSError as err:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+        return err

@@ -1,5 +1,13 @@
 """`vmfex-engine export` end to end, and its round trip through assign."""
+import os
+import pty
+import subprocess
+import sys
+
 from tests.engine.helpers import MAC_A, MAC_B, MAC_C, MAC_D, MAPS, run
+from tests.engine.ovirtsim import OvirtSimulator
+from tests.engine.tool import RUN_LIMIT, vmfex_engine
+from tests.paths import ROOT
 
 
 def test_export_round_trip_and_check(sim, conn, csv_file, capsys, tmp_path):
@@ -33,3 +41,34 @@ def test_export_lists_vnic_profile_nics_in_a_section_assign_ignores(sim, conn, c
     sim.reset_counters()
     code, out, _ = run(capsys, ["assign", str(exported)] + conn)
     assert code == 0 and sim.stats()["update"] == 0
+
+
+def test_reading_shows_progress_on_a_terminal_only(tmp_path):
+    # issue 17 item 17: a long read said nothing until its summary
+    with OvirtSimulator() as sim:
+        sim.add_sample_vms(250)
+        (tmp_path / "pw").write_text("secret\n")
+        argv = ["export", "-o", str(tmp_path / "maps.csv"), "--engine-url", sim.url,
+                "--username", "admin@internal", "--password-file", str(tmp_path / "pw"),
+                "-c", sim.ca_file]
+        code, _, err = vmfex_engine(argv, tmp_path)
+        assert code == 0 and "reading VMs" not in err, err
+        master, slave = pty.openpty()
+        try:
+            done = subprocess.run([sys.executable, "-m", "engine_tools"] + argv, cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=slave, timeout=RUN_LIMIT,
+                                  env=dict(os.environ, HOME=str(tmp_path)))
+            os.close(slave)
+            shown = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: every writer is gone
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+        finally:
+            os.close(master)
+        assert done.returncode == 0
+        assert b"reading VMs [" + b"#" * 30 + b"] 250/250" in shown, shown

@@ -137,13 +137,17 @@ def test_the_block_is_marked_and_uses_only_ansible_builtin(tmp_path):
         "# END vdsm-hook-vmfex\n")
 
 
-def test_file_without_final_newline_gets_one_before_the_block(tmp_path):
-    original = b"- name: x\n  ansible.builtin.debug: {}"
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_file_without_final_newline_is_byte_identical_after_enable_and_disable(tmp_path,
+                                                                               eol):
+    original = ("- name: x%s  ansible.builtin.debug: {}" % eol).encode()
     path = write(tmp_path / "post.yml", original)
     assert host_deploy("enable", "--file", path).returncode == 0
-    assert read(path) == original + b"\n" + BLOCK.encode()
+    block = BLOCK.replace("\n", eol).encode()
+    assert read(path) == original + eol.encode() + block[:-len(eol)]
+    assert host_deploy("status", "--file", path).returncode == 0
     assert host_deploy("disable", "--file", path).returncode == 0
-    assert read(path) == original + b"\n"
+    assert read(path) == original
 
 
 def test_missing_file_is_created_readable_by_the_engine(tmp_path):
@@ -251,6 +255,56 @@ def test_unwritable_directory_is_one_line_and_nothing_changes():
         shutil.rmtree(directory)
 
 
+def test_a_symlinked_file_keeps_its_link_and_its_target_is_edited(tmp_path):
+    (tmp_path / "managed").mkdir()
+    target = write(tmp_path / "managed" / "post.yml", ADMIN_FILE.encode(), 0o644)
+    link = tmp_path / "post.yml"
+    link.symlink_to(os.path.join("managed", "post.yml"))
+    proc = host_deploy("enable", "--file", str(link))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("%s (the target of the link %s): added the include"
+                                  % (target, link))
+    assert os.readlink(str(link)) == os.path.join("managed", "post.yml")
+    assert read(target).startswith(ADMIN_FILE.encode()) and len(read(target)) > len(
+        ADMIN_FILE.encode())
+    assert host_deploy("status", "--file", str(link)).returncode == 0
+    assert host_deploy("disable", "--file", str(link)).returncode == 0
+    assert read(target) == ADMIN_FILE.encode() and link.is_symlink()
+    assert sorted(os.listdir(str(tmp_path / "managed"))) == ["post.yml"]
+
+
+def test_stdout_on_a_full_device_says_the_file_was_changed(tmp_path):
+    path = write(tmp_path / "post.yml", ADMIN_FILE.encode())
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "engine_tools", "host-deploy", "enable",
+                               "--file", path], cwd=ROOT, stdout=full,
+                              stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == ("vmfex-engine: error: %s WAS changed, but the result could not "
+                           "be shown on stdout: No space left on device\n" % path)
+    assert len(read(path)) > len(ADMIN_FILE.encode())
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
+                    reason="needs root and unshare to mount a read-only file system")
+def test_a_read_only_file_system_is_named_as_root(tmp_path):
+    # a private mount namespace: a read-only tmpfs over a directory of ours
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    script = ("mount -t tmpfs -o ro none \"$1\" && shift && exec \"$@\"")
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, "sh", str(mount), sys.executable, "-m",
+         "engine_tools", "host-deploy", "enable", "--file", str(mount / "post.yml")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, timeout=60)
+    if "mount:" in done.stderr:
+        pytest.skip("cannot mount here: %s" % done.stderr.strip())
+    assert done.returncode == 1
+    assert done.stderr == ("vmfex-engine: error: cannot write %s: the file system mounted "
+                           "at %s is read-only (remount it read-write, or give --file on a "
+                           "writable one)\n" % (mount / "post.yml", mount))
+
+
 def test_help_has_examples_and_bad_usage_exits_2():
     proc = host_deploy("--help")
     assert proc.returncode == 0
@@ -283,7 +337,7 @@ def test_any_content_is_refused_clearly_or_edited_keeping_every_byte(text):
     assert new.startswith(text)
     assert len(post_tasks.parse(new, ROLE).includes) == 1
     restored, _message = post_tasks.disable(new, ROLE)
-    assert restored in (text, text + "\n", text + "\r\n")
+    assert restored == text
     assert post_tasks.parse(restored, ROLE).includes == []
 
 

@@ -29,3 +29,13 @@ def test_progress_bar_only_on_a_terminal_and_for_long_runs():
     assert tty.getvalue().endswith("updating VMs [%s] 20/20\n" % ("#" * 30))
     assert "\r\033[K" in tty.getvalue()
     assert out.getvalue().count("changed\n") == 20
+
+
+def test_advance_counts_a_page_at_once_and_never_overfills():
+    tty = Terminal()
+    bar = Progress(150, "reading VMs", tty)
+    bar.advance(100)
+    bar.advance(60)   # the engine had VMs added since it told the total
+    bar.close()
+    assert "reading VMs [%s] 100/150" % ("#" * 20 + "." * 10) in tty.getvalue()
+    assert tty.getvalue().endswith("reading VMs [%s] 160/150\n" % ("#" * 30))

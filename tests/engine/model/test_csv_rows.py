@@ -49,6 +49,16 @@ def test_header_problems():
         assert rows == [] and expected in problems[0].message, text
 
 
+def test_a_semicolon_separated_file_is_one_line_naming_the_separator():
+    rows, problems = parse_rows("vm;mac;profile\nweb01;00:1a:4a:16:01:b0;P1\n")
+    assert rows == [] and len(problems) == 1
+    assert problems[0].line == 1 and problems[0].message == (
+        "header 'vm;mac;profile': the separator is ',', not ';': write e.g. "
+        "'vm,mac,profile' (save the spreadsheet as CSV with ',' as field separator)")
+    _, problems = parse_rows("VM\tNIC\tProfile\n")
+    assert len(problems) == 1 and "not '\\t'" in problems[0].message
+
+
 def test_decode_accepts_bom_and_refuses_latin1():
     assert decode(b"\xef\xbb\xbfvm,mac,profile\n", "f.csv") == "vm,mac,profile\n"
     try:

@@ -98,6 +98,15 @@ def test_query_never_answered_is_bounded_and_logout_tried_once(ucsm_sim, ucsm_co
     assert ucsm_sim.methods == ["aaaLogin", "configResolveClass", "aaaLogout"]
 
 
+def test_an_answer_trickled_one_byte_at_a_time_is_bounded_as_a_whole(ucsm_sim, ucsm_conn):
+    # every byte comes well within the 1 s socket timeout; the login answer
+    # (about 300 bytes) alone would take 15 s, and then it would succeed
+    ucsm_sim.trickle = 0.05
+    code, out, err = run_engine(PROFILES + ucsm_conn[:-1] + ["1"])
+    assert_one_line_error(code, err, "did not answer within 1 s")
+    assert ucsm_sim.methods[0] == "aaaLogin"
+
+
 def test_login_answer_without_version_reads_the_firmware(tmp_path):
     with UcsmSimulator(profiles=UCSM_PROFILES, version_in_login=False) as sim:
         code, out, err = run_engine(PROFILES + ucsm_args(sim, tmp_path))

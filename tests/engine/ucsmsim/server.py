@@ -25,7 +25,9 @@ used here):
 * ``configResolveDn``: ``sys`` (``topSystem``) and the system firmware
   (``firmwareRunning``, see FIRMWARE_DNS); another dn gives an empty ``outConfig``.
 
-Test controls: ``delay`` (seconds before every answer), ``hang`` (True or
+Test controls: ``delay`` (seconds before every answer), ``trickle``
+(seconds between the bytes of every answer: each byte arrives well within a
+socket timeout, the whole answer much later), ``hang`` (True or
 a set of method names: read the request, never answer until ``stop()``), ``responder`` (a
 function ``(method, body) -> None | (status, bytes) | "drop"`` replacing
 answers, for garbage/HTTP errors/dropped connections).  It records every
@@ -109,6 +111,22 @@ class _Handler(TlsHandler):
     def do_GET(self):
         self.send_answer(405, b"method not allowed\n", "text/plain")
 
+    def send_answer(self, status, body, content_type):
+        sim = self.server.sim
+        if not sim.trickle:
+            TlsHandler.send_answer(self, status, body, content_type)
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self._headers_buffer.append(b"\r\n")
+        data = b"".join(self._headers_buffer) + body
+        self._headers_buffer = []
+        for index in range(len(data)):
+            if sim.stopped.wait(sim.trickle):
+                return
+            self.wfile.write(data[index:index + 1])
+
     def do_POST(self):
         sim = self.server.sim
         body = self.read_body()
@@ -148,6 +166,7 @@ class UcsmSimulator(Served):
         self.password = password
         self.profiles = list(profiles)
         self.delay = delay
+        self.trickle = 0.0
         self.hang = False
         self.responder = None
         self.version = version
