@@ -8,6 +8,7 @@ from engine_tools.commands import (
     convert,
     export,
     host_deploy,
+    leave,
     profiles,
     register,
     ucs,
@@ -16,7 +17,7 @@ from vdsm_hook_vmfex.common.cli import build_parser, run_command
 from vdsm_hook_vmfex.common.version import __version__
 
 PROG = "vmfex-engine"
-COMMANDS = [register, assign, export, check, profiles, convert, ucs, host_deploy]
+COMMANDS = [register, assign, export, check, profiles, convert, ucs, host_deploy, leave]
 
 EPILOG = """\
 examples:

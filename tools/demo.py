@@ -83,7 +83,7 @@ def assign_story(sim, tmp: str) -> list:
     with open(password, "w") as f:
         f.write(sim.password + "\n")
     conn = ["--engine-url", sim.url, "--username", sim.username,
-            "--password-file", password, "-c", sim.ca_file]
+            "--password-file", password, "--cafile", sim.ca_file]
     print("$CONN = %s" % " ".join(conn))
     section("2. the CSV file (%s)" % os.path.relpath(SAMPLE_CSV, ROOT))
     with open(SAMPLE_CSV) as f:

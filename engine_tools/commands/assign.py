@@ -3,17 +3,20 @@ import argparse
 import sys
 from typing import List, Optional, TextIO
 
+from engine_tools.commands import output
+from engine_tools.commands.output import add_json_argument
 from engine_tools.commands.progress import Progress, bars
-from engine_tools.commands.results import Results, classify, to_verify
+from engine_tools.commands.results import Results, classify, not_known, to_verify
 from engine_tools.engine import client as engine_client
 from engine_tools.engine import interrupt
-from engine_tools.engine.options import (
-    CONNECTION_HELP,
-    add_connection_arguments,
-    connection_options,
-)
 from engine_tools.model.assign_plan import Change, plan_assign
 from engine_tools.model.csv_rows import decode, format_problem, parse_rows
+from engine_tools.options.connection import (
+    CONNECTION_HELP,
+    add_connection_arguments,
+    engine_options,
+    ucsm_options,
+)
 from engine_tools.ucsm import client as ucsm
 from vdsm_hook_vmfex.common.cli import add_command
 from vdsm_hook_vmfex.common.errors import VmfexError
@@ -32,14 +35,15 @@ def add_parser(subparsers) -> None:
                         help="merge rows into the current maps instead of replacing them")
     parser.add_argument("--dry-run", action="store_true",
                         help="print old and new map per VM, write nothing")
-    add_connection_arguments(parser)
-    ucsm.add_arguments(parser)
+    add_json_argument(parser)
+    add_connection_arguments(parser, ucsm=True)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    return assign(args.file, args.merge, args.dry_run, connection_options(args),
-                  sys.stdout, sys.stderr, ucsm_options=ucsm.options_from_args(args))
+    return assign(args.file, args.merge, args.dry_run, engine_options(args),
+                  sys.stdout, sys.stderr, ucsm_options=ucsm_options(args),
+                  as_json=args.json)
 
 
 def read_source(path: str) -> str:
@@ -75,14 +79,21 @@ def print_dry_run(changes: List[Change], unchanged: int, out: TextIO) -> None:
                                      sum(1 for c in changes if c.next_run)))
 
 
+def _keys(change: Change) -> dict:
+    return {"vm": change.vm.name, "next_run": change.next_run}
+
+
 def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options,
-           out: TextIO, err: TextIO, ucsm_options=None) -> int:
+           out: TextIO, err: TextIO, ucsm_options=None, as_json: bool = False) -> int:
     """Run assign; return the exit code. Raises VmfexError for fatal errors.
     With ucsm_options every profile written must exist on UCS Manager."""
     source = "<stdin>" if path == "-" else path
+    text = output.human(out, as_json)
     rows, problems = parse_rows(read_source(path), merge)
     if not rows and not problems:
-        out.write("%s: no rows, nothing to do\n" % source)
+        text.write("%s: no rows, nothing to do\n" % source)
+        if as_json:
+            output.write_document(out, "assign", [], dry_run=dry_run)
         return 0
     plan = None
     if rows:
@@ -93,14 +104,45 @@ def assign(path: str, merge: bool, dry_run: bool, options: engine_client.Options
             problems = sorted(problems + plan.problems + _ucsm_problems(
                 rows, plan, ucsm_options, err), key=lambda p: p.line)
             if not problems and not dry_run:
-                return _apply(connection, plan, merge, out, err)
+                return _apply(connection, plan, merge, out, err, as_json)
     if problems:
         for problem in problems:
             err.write("error: %s\n" % format_problem(source, problem))
         err.write("%d problem(s) in %s: nothing written\n" % (len(problems), source))
+        if as_json:
+            output.write_document(out, "assign", [], dry_run=dry_run, problems=[
+                format_problem(source, problem) for problem in problems])
         return 1
-    print_dry_run(plan.changes, len(plan.unchanged), out)
+    print_dry_run(plan.changes, len(plan.unchanged), text)
+    if as_json:
+        output.write_document(out, "assign", _by_vm(_unchanged_items(plan) + [
+            output.item(output.CHANGED, None, **_keys(change)) for change in plan.changes]),
+            dry_run=True)
     return 0
+
+
+def _by_vm(found: list) -> list:
+    return sorted(found, key=lambda entry: entry["vm"])
+
+
+def _unchanged_items(plan) -> list:
+    return [output.item(output.UNCHANGED, None, vm=vm.name, next_run=False)
+            for vm in plan.unchanged]
+
+
+def items(results: Results, changes: List[Change]) -> list:
+    """The --json items of the VMs written: changed, failed, not known, not
+    attempted."""
+    by_name = {change.vm.name: change for change in changes}
+    found = [output.item(output.CHANGED, None, **_keys(change))
+             for change in sorted(results.changed, key=lambda c: c.vm.name)]
+    for name in sorted(results.failed):
+        reason = results.failed[name]
+        found.append(output.item(output.NOT_KNOWN if not_known(reason) else output.FAILED,
+                                 reason, **_keys(by_name[name])))
+    found += [output.item(output.NOT_ATTEMPTED, "the run stopped first", **_keys(change))
+              for change in sorted(results.not_attempted, key=lambda c: c.vm.name)]
+    return found
 
 
 def _ucsm_problems(rows, plan, ucsm_options, err: TextIO) -> list:
@@ -111,15 +153,15 @@ def _ucsm_problems(rows, plan, ucsm_options, err: TextIO) -> list:
     return ucsm_checks.assign_problems(rows, plan, ucsm.read_profiles(ucsm_options, err))
 
 
-def _apply(connection, plan, merge: bool, out: TextIO, err: TextIO) -> int:
+def _apply(connection, plan, merge: bool, out: TextIO, err: TextIO, as_json: bool) -> int:
     """Write, verify and report with SIGINT/SIGTERM deferred (interrupt): a
     signal stops the writes and the run still ends with its summary, exit 1."""
     with interrupt.deferred():
-        code = _write(connection, plan, merge, out, err)
+        code = _write(connection, plan, merge, out, err, as_json)
     return 1 if interrupt.requested() else code
 
 
-def _write(connection, plan, merge: bool, out: TextIO, err: TextIO) -> int:
+def _write(connection, plan, merge: bool, out: TextIO, err: TextIO, as_json: bool) -> int:
     """Write the maps (each over what its VM holds right before: a plain
     assign owns the whole map, --merge only its rows' MACs), read them back,
     report."""
@@ -139,7 +181,12 @@ def _write(connection, plan, merge: bool, out: TextIO, err: TextIO) -> int:
             readback_error = str(e)
     results = classify(writes.changes, writes.outcomes, readback, readback_error)
     results.failed.update(writes.skipped)
-    report(results, len(plan.unchanged), stopped, readback_error, out, err)
+    report(results, len(plan.unchanged), stopped, readback_error,
+           output.human(out, as_json), err)
+    if as_json:
+        output.write_document(out, "assign",
+                              _by_vm(_unchanged_items(plan) + items(results, plan.changes)),
+                              stopped=stopped, readback_error=readback_error)
     return 1 if results.failed or results.not_attempted or readback_error else 0
 
 

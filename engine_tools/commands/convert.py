@@ -3,23 +3,36 @@ import argparse
 import sys
 from typing import List, Optional, TextIO
 
+from engine_tools.commands import output
+from engine_tools.commands.output import add_json_argument
 from engine_tools.commands.profiles import (
     DESCRIPTION,
+    profile_items,
+    refuse,
     report_profiles,
     report_stop,
     verify_profiles,
 )
 from engine_tools.commands.progress import Progress, bars
-from engine_tools.commands.results import Write, classify, nic_now, settle, to_verify
+from engine_tools.commands.results import (
+    Results,
+    Write,
+    classify,
+    nic_now,
+    not_known,
+    settle,
+    to_verify,
+)
 from engine_tools.engine import client as engine_client
 from engine_tools.engine import interrupt
-from engine_tools.engine.options import (
-    CONNECTION_HELP,
-    add_connection_arguments,
-    connection_options,
-)
 from engine_tools.model.convert_plan import ConvertPlan, plan_convert
 from engine_tools.model.vnic_profiles import Networking, NewProfile, network_label
+from engine_tools.options.connection import (
+    CONNECTION_HELP,
+    add_connection_arguments,
+    engine_options,
+    ucsm_options,
+)
 from engine_tools.ucsm import client as ucsm
 from vdsm_hook_vmfex.common.cli import add_command
 from vdsm_hook_vmfex.common.errors import VmfexError
@@ -78,15 +91,15 @@ def add_parser(subparsers) -> None:
                         help="add the missing vNIC profiles (vmfex-<profile>, no filter)")
     parser.add_argument("--include-running", action="store_true",
                         help="also change VMs that are up (their NICs change live, see below)")
-    add_connection_arguments(parser)
-    ucsm.add_arguments(parser)
+    add_json_argument(parser)
+    add_connection_arguments(parser, ucsm=True)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     return convert(args.vms or None, args.dry_run, args.create_profiles,
-                   args.include_running, connection_options(args), sys.stdout, sys.stderr,
-                   ucsm_options=ucsm.options_from_args(args))
+                   args.include_running, engine_options(args), sys.stdout, sys.stderr,
+                   ucsm_options=ucsm_options(args), as_json=args.json)
 
 
 def ucsm_problems(plan: ConvertPlan, profiles) -> List[str]:
@@ -101,7 +114,7 @@ def ucsm_problems(plan: ConvertPlan, profiles) -> List[str]:
 
 def convert(names: Optional[List[str]], dry_run: bool, create_profiles: bool,
             include_running: bool, options: engine_client.Options,
-            out: TextIO, err: TextIO, ucsm_options=None) -> int:
+            out: TextIO, err: TextIO, ucsm_options=None, as_json: bool = False) -> int:
     """Run convert; return the exit code. With ucsm_options every port profile
     a NIC moves to must exist on UCS Manager (else nothing is written)."""
     with engine_client.session(options) as connection:
@@ -113,14 +126,14 @@ def convert(names: Optional[List[str]], dry_run: bool, create_profiles: bool,
         for name, reason in plan.skipped:
             err.write("VM %s skipped: %s\n" % (name, reason))
         if plan.problems:
-            for problem in plan.problems:
-                err.write("error: %s\n" % problem)
-            err.write("%d problem(s): nothing written\n" % len(plan.problems))
-            return 1
+            return refuse(plan.problems, "convert", dry_run, out, err, as_json)
         if dry_run:
-            print_plan(plan, networking, out)
+            print_plan(plan, networking, output.human(out, as_json))
+            if as_json:
+                output.write_document(out, "convert", dry_run_items(plan, networking),
+                                      dry_run=True)
             return 0
-        return _apply(connection, plan, networking, out, err)
+        return _apply(connection, plan, networking, out, err, as_json)
 
 
 def _target_name(change, networking: Networking) -> str:
@@ -152,19 +165,75 @@ def print_plan(plan: ConvertPlan, networking: Networking, out: TextIO) -> None:
                   len(plan.skipped)))
 
 
+def _nic_keys(change, networking: Networking) -> dict:
+    return {"kind": "nic", "vm": change.vm.name, "nic": change.nic.name,
+            "mac": change.nic.mac, "vnic_profile": _target_name(change, networking),
+            "ucs_port_profile": change.ucs, "live": change.vm.status == "up"}
+
+
+def _map_keys(change) -> dict:
+    return {"kind": "vm_map", "vm": change.vm.name, "next_run": change.next_run}
+
+
+def _plain_items(plan: ConvertPlan) -> list:
+    """The VMs left alone: skipped (not attempted) and already converted."""
+    return ([output.item(output.NOT_ATTEMPTED, "skipped: %s" % reason, kind="vm", vm=name)
+             for name, reason in plan.skipped]
+            + [output.item(output.UNCHANGED, None, kind="vm", vm=name)
+               for name in plan.unchanged])
+
+
+def dry_run_items(plan: ConvertPlan, networking: Networking) -> list:
+    """The --json items of a dry run: every write it would send, as changed."""
+    profiles = Results(plan.new_profiles, {}, [])
+    return (_kinded(profile_items(profiles, networking), "vnic_profile")
+            + [output.item(output.CHANGED, None, **_nic_keys(change, networking))
+               for change in plan.nic_changes]
+            + [output.item(output.CHANGED, None, **_map_keys(change))
+               for change in plan.vm_changes]
+            + _plain_items(plan))
+
+
+def _kinded(items: list, kind: str) -> list:
+    return [dict([("kind", kind)] + list(entry.items())) for entry in items]
+
+
+def apply_items(plan: ConvertPlan, networking: Networking, profiles: Results,
+                nics: Results, maps: Results, blocked: set) -> list:
+    """The --json items of a run: every write and what became of it."""
+    items = _kinded(profile_items(profiles, networking), "vnic_profile")
+    nic_changes = {(c.vm.name, c.nic.id): c for c in plan.nic_changes}
+    map_changes = {c.vm.name: c for c in plan.vm_changes}
+    for results, changes, keys in ((nics, nic_changes, lambda c: _nic_keys(c, networking)),
+                                   (maps, map_changes, _map_keys)):
+        for change in results.changed:
+            items.append(output.item(output.CHANGED, None, **keys(change)))
+        for key in sorted(results.failed):
+            reason = results.failed[key]
+            items.append(output.item(output.NOT_KNOWN if not_known(reason)
+                                     else output.FAILED, reason, **keys(changes[key])))
+        for change in results.not_attempted:
+            reason = ("a NIC of the VM did not change: map left as it was"
+                      if keys is _map_keys and change.vm.name in blocked
+                      else "the run stopped first")
+            items.append(output.item(output.NOT_ATTEMPTED, reason, **keys(change)))
+    return items + _plain_items(plan)
+
+
 def _apply(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
-           err: TextIO) -> int:
+           err: TextIO, as_json: bool = False) -> int:
     """Write, verify and report with SIGINT/SIGTERM deferred (interrupt): a
     signal stops the writes and the run still ends with its summary, exit 1."""
     with interrupt.deferred():
-        code = _write(connection, plan, networking, out, err)
+        code = _write(connection, plan, networking, out, err, as_json)
     return 1 if interrupt.requested() else code
 
 
 def _write(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
-           err: TextIO) -> int:
+           err: TextIO, as_json: bool = False) -> int:
     """Write in order (profiles, NICs, maps), read everything written back,
     report what became of each write (results.settle) and the summary."""
+    text = output.human(out, as_json)
     progress = Progress(len(plan.new_profiles) + len(plan.nic_changes) + len(plan.vm_changes),
                         "converting", err)
     nic_outcomes, vm_outcomes = {}, {}
@@ -213,15 +282,15 @@ def _write(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
     if map_writes is not None:
         maps.failed.update(map_writes.skipped)
     report_profiles(profiles, lambda item: network_label(networking, item.network_id),
-                    out, err)
+                    text, err)
     for change in sorted(nics.changed, key=lambda c: (c.vm.name, c.nic.name)):
-        out.write("%s: NIC %s (MAC %s) now on vNIC profile %r%s\n" % (
+        text.write("%s: NIC %s (MAC %s) now on vNIC profile %r%s\n" % (
             change.vm.name, change.nic.name, change.nic.mac, _target_name(change, networking),
             ", changed live" if change.vm.status == "up" else ""))
     for change in sorted(maps.changed, key=lambda c: c.vm.name):
-        out.write("%s: map now %s%s\n" % (change.vm.name, _map_text(change.new_map),
-                                           " at next start" if change.next_run else ""))
-    out.flush()
+        text.write("%s: map now %s%s\n" % (change.vm.name, _map_text(change.new_map),
+                                            " at next start" if change.next_run else ""))
+    text.flush()
     by_key = {w.key: w.item for w in nic_writes}
     for key in sorted(nics.failed):
         change = by_key[key]
@@ -235,10 +304,14 @@ def _write(connection, plan: ConvertPlan, networking: Networking, out: TextIO,
     failed = len(profiles.failed) + len(nics.failed) + len(maps.failed)
     not_attempted = sum(len(r.not_attempted) for r in (profiles, nics, maps))
     report_stop(stopped, not_attempted, readback_error, err)
-    out.write("summary: %d vNIC profiles added, %d NICs changed, %d VM maps changed, "
-              "%d failed, %d not attempted, %d VMs skipped\n" % (
-                  len(profiles.changed), len(nics.changed), len(maps.changed), failed,
-                  not_attempted, len(plan.skipped)))
+    text.write("summary: %d vNIC profiles added, %d NICs changed, %d VM maps changed, "
+               "%d failed, %d not attempted, %d VMs skipped\n" % (
+                   len(profiles.changed), len(nics.changed), len(maps.changed), failed,
+                   not_attempted, len(plan.skipped)))
+    if as_json:
+        output.write_document(out, "convert", apply_items(plan, networking, profiles, nics,
+                                                          maps, blocked),
+                              stopped=stopped, readback_error=readback_error)
     return 1 if failed or not_attempted or readback_error else 0
 
 

@@ -7,7 +7,8 @@ import os
 import sys
 from typing import Optional
 
-from vdsm_hook_vmfex.common.cli import add_command
+from engine_tools.commands import output
+from vdsm_hook_vmfex.common.cli import add_command, add_verbs
 from vdsm_hook_vmfex.common.errors import VmfexError
 
 # ovirt-engine: AnsibleConstants.HOST_DEPLOY_POST_TASKS_FILE_PATH
@@ -42,22 +43,29 @@ class FileError(VmfexError):
 
 
 def add_parser(subparsers) -> None:
-    """Add `host-deploy` to the vmfex-engine subcommands."""
+    """Add `host-deploy enable|disable|status` to the vmfex-engine subcommands."""
     parser = add_command(
         subparsers, "host-deploy",
         help="include the VM-FEX host setup in the engine's host deploy",
         description="Add (enable), remove (disable) or check (status) the include of "
                     "the vmfex Ansible role in the engine's host deploy post-tasks file.",
         epilog=EPILOG)
-    parser.add_argument("action", choices=("enable", "disable", "status"),
-                        help="enable, disable or status")
-    parser.add_argument("--file", metavar="PATH", default=DEFAULT_FILE,
-                        help="post-tasks file (default: %(default)s)")
-    parser.add_argument("--role", metavar="DIR", default=DEFAULT_ROLE,
-                        help="the vmfex role the include names (default: %(default)s)")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="show the change as a diff, write nothing")
-    parser.set_defaults(run=run)
+    verbs = add_verbs(parser, "action")
+    for verb, text in (("enable", "add the include of the vmfex role"),
+                       ("disable", "remove the include of the vmfex role"),
+                       ("status", "say whether the include is there (exit 1: not)")):
+        command = add_command(verbs, verb, help=text, description=text + ".",
+                              epilog=EPILOG)
+        command.add_argument("--file", metavar="PATH", default=DEFAULT_FILE,
+                             help="post-tasks file (default: %(default)s)")
+        command.add_argument("--role", metavar="DIR", default=DEFAULT_ROLE,
+                             help="the vmfex role the include names (default: "
+                                  "%(default)s)")
+        if verb != "status":
+            command.add_argument("--dry-run", action="store_true",
+                                 help="show the change as a diff, write nothing")
+        output.add_json_argument(command)
+        command.set_defaults(run=run, dry_run=False)
 
 
 def read_text(path: str) -> Optional[str]:
@@ -133,8 +141,31 @@ def _diff(path: str, old: Optional[str], new: str) -> str:
         fromfile=path if old is not None else "/dev/null", tofile=path))
 
 
+def _status(args: argparse.Namespace, text: Optional[str], shown: str) -> int:
+    from engine_tools.deploy import post_tasks
+
+    enabled, message = post_tasks.status(text, args.role)
+    role_present = os.path.isdir(args.role)
+    if args.json:
+        output.write_json(sys.stdout, {"command": "host-deploy status", "enabled": enabled,
+                                       "file": args.file, "role": args.role,
+                                       "role_present": role_present, "message": message})
+    else:
+        sys.stdout.write("%s: %s %s\n" % ("enabled" if enabled else "disabled",
+                                          shown, message))
+    if enabled and not role_present:
+        sys.stderr.write("vmfex-engine: warning: %s is missing on this machine: "
+                         "install vdsm-hook-vmfex-engine, or host deploy fails\n" % args.role)
+    return 0 if enabled else 1
+
+
+def _document(args: argparse.Namespace, outcome: str, message: str, **keys) -> None:
+    output.write_document(sys.stdout, "host-deploy %s" % args.action, [output.item(
+        outcome, message, file=args.file, role=args.role, **keys)], dry_run=args.dry_run)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run `host-deploy ACTION`; return the exit code (errors raise VmfexError)."""
+    """Run `host-deploy VERB`; return the exit code (errors raise VmfexError)."""
     from engine_tools.deploy import post_tasks
 
     target = edited_file(args.file)
@@ -144,31 +175,38 @@ def run(args: argparse.Namespace) -> int:
     text = read_text(target)
     try:
         if args.action == "status":
-            enabled, message = post_tasks.status(text, args.role)
-            sys.stdout.write("%s: %s %s\n" % ("enabled" if enabled else "disabled",
-                                              shown, message))
-            if enabled and not os.path.isdir(args.role):
-                sys.stderr.write("vmfex-engine: warning: %s is missing on this machine: "
-                                 "install vdsm-hook-vmfex-engine, or host deploy fails\n"
-                                 % args.role)
-            return 0 if enabled else 1
+            return _status(args, text, shown)
         change = post_tasks.enable if args.action == "enable" else post_tasks.disable
         new, message = change(text, args.role)
     except (post_tasks.NotATaskList, post_tasks.CannotEdit) as err:
         raise FileError("refusing to change %s: %s; nothing written" % (shown, err)) \
             from None
     if new is None:
-        sys.stdout.write("%s: unchanged, %s\n" % (shown, message))
+        if args.json:
+            _document(args, output.UNCHANGED, message, edited=target)
+        else:
+            sys.stdout.write("%s: unchanged, %s\n" % (shown, message))
         return 0
     if args.dry_run:
-        sys.stdout.write(_diff(target, text, new))
+        diff = _diff(target, text, new)
+        if args.json:
+            _document(args, output.CHANGED, message, diff=diff, edited=target)
+        else:
+            sys.stdout.write(diff)
         sys.stderr.write("vmfex-engine: dry run: would write %s (%s); nothing written\n"
                          % (shown, message))
         return 0
     write_atomically(target, new)
     effect = ("hosts the engine deploys or reinstalls from now on get VM-FEX"
               if args.action == "enable" else "hosts deployed from now on do not get VM-FEX")
-    say_written(shown, "%s: %s; %s\n" % (shown, message, effect))
+    if args.json:
+        try:
+            _document(args, output.CHANGED, "%s; %s" % (message, effect), edited=target)
+        except OSError as err:
+            raise FileError("%s WAS changed, but the result could not be shown on stdout: %s"
+                            % (shown, err.strerror or err)) from None
+    else:
+        say_written(shown, "%s: %s; %s\n" % (shown, message, effect))
     return 0
 
 

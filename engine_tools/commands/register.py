@@ -5,6 +5,7 @@ import subprocess
 import sys
 from typing import List, Optional, TextIO
 
+from engine_tools.commands import output
 from engine_tools.engine import engine_config
 from engine_tools.model import device_properties, user_properties
 from vdsm_hook_vmfex.common.cli import add_command
@@ -44,16 +45,17 @@ def add_parser(subparsers) -> None:
                         help="show old and new value per version, change nothing")
     parser.add_argument("--restart", action="store_true",
                         help="run 'systemctl restart ovirt-engine' afterwards")
+    output.add_json_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     return register(args.cver, args.engine_config, args.dry_run, args.restart, sys.stdout,
-                    args.device)
+                    args.device, as_json=args.json)
 
 
 def register(versions: Optional[List[str]], engine_config_path: str, dry_run: bool,
-             restart: bool, out: TextIO, device: bool = False) -> int:
+             restart: bool, out: TextIO, device: bool = False, as_json: bool = False) -> int:
     """Register vmfex for `versions` (None: every version); return the exit code.
 
     device: in CustomDeviceProperties (type=interface) instead of
@@ -74,43 +76,77 @@ def register(versions: Optional[List[str]], engine_config_path: str, dry_run: bo
         except device_properties.InvalidDeviceProperties as e:
             raise device_properties.InvalidDeviceProperties(
                 "version %s: %s; nothing written" % (version, e)) from None
-    changed = 0
+    text = output.human(out, as_json)
+    items = []
     for version in versions:
         old, new = olds[version], news[version]
+        keys = {"version": version, "key": key, "old": old, "new": new}
         if new == old:
-            out.write("version %s: vmfex already registered, nothing to do\n" % version)
+            text.write("version %s: vmfex already registered, nothing to do\n" % version)
+            items.append(output.item(output.UNCHANGED, "already registered", **keys))
             continue
-        changed += 1
         if dry_run:
-            out.write("version %s: would change %s\n"
-                      "  old: %s\n  new: %s\n" % (version, key, old or "(empty)", new))
+            text.write("version %s: would change %s\n"
+                       "  old: %s\n  new: %s\n" % (version, key, old or "(empty)", new))
+            items.append(output.item(output.CHANGED, None, **keys))
             continue
-        engine_config.set_value(version, new, engine_config_path, key)
-        out.write("version %s: vmfex registered in %s, %s\n"
-                  % (version, key, _kept(new, device)))
+        try:
+            engine_config.set_value(version, new, engine_config_path, key)
+        except VmfexError as e:
+            if not as_json:
+                raise
+            # The versions already set stay set; the document says which.
+            items.append(output.item(output.FAILED, str(e), **keys))
+            items += [output.item(output.NOT_ATTEMPTED, "the run stopped first",
+                                  version=v, key=key, old=olds[v], new=news[v])
+                      for v in versions[versions.index(version) + 1:]]
+            output.write_document(out, "register", items, restarted=False)
+            raise
+        text.write("version %s: vmfex registered in %s, %s\n"
+                   % (version, key, _kept(new, device)))
+        items.append(output.item(output.CHANGED, None, **keys))
+    changed = sum(1 for entry in items if entry["outcome"] == output.CHANGED)
     if dry_run:
-        out.write("dry run: %d of %d versions would change, nothing written\n"
-                  % (changed, len(versions)))
+        text.write("dry run: %d of %d versions would change, nothing written\n"
+                   % (changed, len(versions)))
+        if as_json:
+            output.write_document(out, "register", items, dry_run=True, restarted=False)
         return 0
     if restart:
-        out.write("restarting the engine: %s\n" % " ".join(RESTART_COMMAND))
+        text.write("restarting the engine: %s\n" % " ".join(RESTART_COMMAND))
         out.flush()
-        shown = " ".join(RESTART_COMMAND)
         try:
-            code = subprocess.call(RESTART_COMMAND)
-        except OSError as e:
-            raise RestartFailed("cannot run %r: %s" % (shown, e.strerror or e)) from None
-        if code != 0:
-            raise RestartFailed("%r failed with exit code %d" % (shown, code))
+            _restart(as_json)
+        except RestartFailed:
+            if as_json:
+                output.write_document(out, "register", items, restarted=False)
+            raise
+        if as_json:
+            output.write_document(out, "register", items, restarted=True)
+        return 0
+    if as_json:
+        output.write_document(out, "register", items, restarted=False)
         return 0
     if changed:
-        out.write("%d of %d versions changed. The engine reads this at start: "
+        text.write("%d of %d versions changed. The engine reads this at start: "
                   "run 'systemctl restart ovirt-engine' (or use --restart)\n"
                   % (changed, len(versions)))
     else:
-        out.write("nothing changed. If ovirt-engine was not restarted since vmfex "
+        text.write("nothing changed. If ovirt-engine was not restarted since vmfex "
                   "was registered: systemctl restart ovirt-engine\n")
     return 0
+
+
+def _restart(as_json: bool) -> None:
+    shown = " ".join(RESTART_COMMAND)
+    try:
+        # Under --json only the document goes to stdout: systemctl's own
+        # output goes to stderr.
+        code = subprocess.call(RESTART_COMMAND, stdout=2 if as_json else None)
+    except OSError as e:
+        raise RestartFailed("cannot run %r: %s" % (shown, e.strerror or e)) from None
+    if code != 0:
+        raise RestartFailed("%r failed with exit code %d" % (shown, code))
 
 
 def _kept(value: str, device: bool) -> str:

@@ -24,6 +24,9 @@ Results = namedtuple("Results", "changed failed not_attempted")
 #: replaces; MISSING: the object did not exist).
 Write = namedtuple("Write", "key item written before")
 
+UNKNOWN = "not known whether it was written"
+
+
 class _Missing(object):
     def __repr__(self) -> str:
         return "MISSING"
@@ -50,8 +53,8 @@ def settle(writes: List[Write], outcomes: Dict, now: Optional[Callable],
             if outcome.state == "ok":
                 changed.append(write.item)
             else:
-                failed[write.key] = "%s; not known whether it was written (%s)" % (
-                    outcome.text, readback_error or "the engine stopped answering")
+                failed[write.key] = "%s; %s (%s)" % (
+                    outcome.text, UNKNOWN, readback_error or "the engine stopped answering")
         else:
             value = now(write)
             if value == write.written:
@@ -63,6 +66,11 @@ def settle(writes: List[Write], outcomes: Dict, now: Optional[Callable],
             else:
                 failed[write.key] = "%s: %s" % (refused, outcome.text)
     return Results(changed, failed, not_attempted)
+
+
+def not_known(reason: str) -> bool:
+    """Whether a failed write's reason says it may have been written."""
+    return UNKNOWN in reason
 
 
 def _written_value(change: Change) -> Optional[str]:

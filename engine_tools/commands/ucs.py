@@ -1,13 +1,19 @@
 """`vmfex-engine ucs profiles`: the port profiles UCS Manager defines."""
 import argparse
-import json
 import sys
 from typing import Dict, List, Optional, TextIO
 
-from engine_tools.engine.options import add_connection_arguments, connection_options
+from engine_tools.commands import output
+from engine_tools.commands.output import add_json_argument, write_json
+from engine_tools.options.connection import (
+    add_connection_arguments,
+    engine_options,
+    has_engine,
+    ucsm_options,
+)
 from engine_tools.ucsm import client as ucsm
 from engine_tools.ucsm.client import PortProfile
-from vdsm_hook_vmfex.common.cli import UsageError, add_command
+from vdsm_hook_vmfex.common.cli import UsageError, add_command, add_verbs
 
 EPILOG = """\
 examples:
@@ -28,46 +34,38 @@ def add_parser(subparsers) -> None:
     ucs = add_command(
         subparsers, "ucs", help="read UCS Manager (read-only): 'ucs profiles'",
         description="Read what UCS Manager defines (nothing is ever written to it).")
-    commands = ucs.add_subparsers(dest="ucs_command", metavar="COMMAND")
-    commands.required = True
     profiles = add_command(
-        commands, "profiles", help="list UCS Manager's port profiles",
+        add_verbs(ucs, "ucs_command"), "profiles", help="list UCS Manager's port profiles",
         description="List the VM-FEX port profiles (vnicProfile) of UCS Manager: name, "
                     "VLANs (native marked), maxPorts and, with engine options, how many "
                     "oVirt NICs use each.",
         epilog=EPILOG)
-    profiles.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    ucsm.add_arguments(profiles)
-    add_connection_arguments(profiles)
+    add_json_argument(profiles)
+    add_connection_arguments(profiles, ucsm=True)
     profiles.set_defaults(run=run_profiles)
 
 
 def _engine_users(args: argparse.Namespace) -> Optional[Dict[str, int]]:
     """NIC counts per profile from the engine, None without engine options."""
-    if not args.engine_url:
-        if not args.config:
-            return None
-        from engine_tools.engine.client import read_config
-
-        if not read_config(args.config).get("engine_url"):
-            return None
+    if not has_engine(args):
+        return None
     from engine_tools.engine import client as engine_client
     from engine_tools.ucsm.checks import nic_users
 
-    return nic_users(*engine_client.read_both_models(connection_options(args)))
+    return nic_users(*engine_client.read_both_models(engine_options(args)))
 
 
 def run_profiles(args: argparse.Namespace) -> int:
-    options = ucsm.options_from_args(args)
+    options = ucsm_options(args)
     if options is None:
         raise UsageError("no UCS Manager: give --ucsm HOST (or ucsm = HOST in the "
                         "--config section)")
     profiles = ucsm.read_profiles(options, sys.stderr)
     users = _engine_users(args)
     if args.json:
-        sys.stdout.write(json.dumps(profiles_json(profiles, users), indent=2) + "\n")
+        write_json(sys.stdout, profiles_json(profiles, users))
     else:
-        write_table(profiles, users, sys.stdout)
+        write_profiles(profiles, users, sys.stdout)
     return 0
 
 
@@ -77,19 +75,17 @@ def _vlans(profile: PortProfile) -> str:
                     for v in profile.vlans) or "-"
 
 
-def write_table(profiles: List[PortProfile], users: Optional[Dict[str, int]],
+def write_profiles(profiles: List[PortProfile], users: Optional[Dict[str, int]],
                 out: TextIO) -> None:
     """One line per profile: NAME, MAX PORTS, [NICS,] VLANS."""
-    header = ["NAME", "MAX PORTS"] + (["NICS"] if users is not None else []) + ["VLANS"]
-    rows = [header]
+    header = ["name", "max ports"] + (["nics"] if users is not None else []) + ["vlans"]
+    rows = []
     for p in profiles:
         row = [p.name, str(p.max_ports) if p.max_ports is not None else "-"]
         if users is not None:
             row.append(str(users.get(p.name, 0)))
         rows.append(row + [_vlans(p)])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
-    for r in rows:
-        out.write("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] + "\n")
+    output.write_table(out, header, rows)
     out.write("%d port profile(s)\n" % len(profiles))
 
 

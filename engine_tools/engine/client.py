@@ -7,12 +7,6 @@ import for all of them. Each job is its own module, lower ones first:
 - reads: VMs and the vNIC profile model
 - writes: VM properties, vNIC profiles added, NICs moved
 """
-from engine_tools.engine.config import (  # noqa: F401
-    CONFIG_FILE,
-    build_options,
-    parse_timeout,
-    read_config,
-)
 from engine_tools.engine.reads import (  # noqa: F401
     NAMES_PER_SEARCH,
     PAGE_SIZE,

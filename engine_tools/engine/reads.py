@@ -51,7 +51,9 @@ def _state(vm: "types.Vm") -> VmState:
     devices = [Nic(nic.id, nic.name, nic.mac.address.lower(),
                    nic.vnic_profile.id if nic.vnic_profile is not None else None)
                for nic in vm.nics or () if nic.mac is not None and nic.mac.address]
-    return VmState(vm.id, vm.name, status, properties, nics, devices)
+    plugged = frozenset(nic.id for nic in vm.nics or () if nic.plugged is not False)
+    return VmState(vm.id, vm.name, status, properties, nics, devices,
+                   vm.cluster.id if vm.cluster is not None else None, plugged)
 
 
 def _search_term(name: str) -> str:

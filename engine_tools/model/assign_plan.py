@@ -9,9 +9,11 @@ from vdsm_hook_vmfex.common.vmfex_map import format_vmfex_map, parse_vmfex_map
 
 #: What the tool knows of one VM. properties: [(name, value)] in engine order,
 #: the configuration the VM gets at its next start; nics: [(name, mac)];
-#: devices: the same NICs as vnic_profiles.Nic (id and vNIC profile too).
-VmState = namedtuple("VmState", "id name status properties nics devices")
-VmState.__new__.__defaults__ = ((),)
+#: devices: the same NICs as vnic_profiles.Nic (id and vNIC profile too);
+#: cluster_id: the VM's cluster (None when unknown); plugged: ids of the
+#: NICs plugged.
+VmState = namedtuple("VmState", "id name status properties nics devices cluster_id plugged")
+VmState.__new__.__defaults__ = ((), None, None)
 
 #: One VM to update. old_text: the current vmfex value ("" if none);
 #: properties: the whole new custom property list to send.

@@ -105,3 +105,25 @@ def check_problems(vms: Dict[str, VmState], networking: Optional[Networking] = N
             problems.append("MAC %s is mapped on %d VMs: %s"
                             % (mac, len(owners[mac]), ", ".join(owners[mac])))
     return problems
+
+
+def export_records(vms: Dict[str, VmState], networking: Optional[Networking] = None
+                   ) -> Dict[str, list]:
+    """What export writes, as records: {"maps": [{vm, mac, profile}],
+    "invalid": [{vm, reason}] (VMs left out), "profile_nics": [{vm, nic, mac,
+    profile (None: invalid), vnic_profile}]}, each sorted like the CSV."""
+    maps, invalid, nics = [], [], []
+    for name in sorted(vms):
+        text, mapping, problem = current_map(vms[name])
+        if text is None:
+            continue
+        if problem:
+            invalid.append({"vm": name, "reason": " ".join(problem.split())})
+            continue
+        maps.extend({"vm": name, "mac": mac, "profile": mapping[mac]}
+                    for mac in sorted(mapping))
+    for name in sorted(vms):
+        for nic, profile, ucs, _ in profile_nics(vms[name], networking):
+            nics.append({"vm": name, "nic": nic.name, "mac": nic.mac, "profile": ucs,
+                         "vnic_profile": profile.name})
+    return {"maps": maps, "invalid": invalid, "profile_nics": nics}

@@ -15,19 +15,15 @@ Before the SDK builds its aaaLogin, `_precheck` completes a TLS handshake
 with the same context, so a certificate that does not verify (or a name
 that does not match) stops the run before any credential is sent.
 """
-import argparse
 import difflib
-import getpass
 import http.client
-import math
 import socket
 import ssl
-import sys
 import threading
 import urllib.error
 import urllib.parse
 from collections import namedtuple
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, TextIO, Tuple
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, TextIO, Tuple
 from xml.etree import ElementTree
 
 from vdsm_hook_vmfex.common.cli import UsageError
@@ -35,7 +31,6 @@ from vdsm_hook_vmfex.common.errors import VmfexError
 from vdsm_hook_vmfex.common.needs import install_hint
 
 DEFAULT_PORT = 443
-DEFAULT_TIMEOUT = 30.0
 INSTALL_HINT = install_hint("ucsmsdk")
 
 UcsmOptions = namedtuple("UcsmOptions", "host port username password ca_file insecure timeout")
@@ -50,33 +45,6 @@ class UcsmError(VmfexError):
 
 
 # -- options ---------------------------------------------------------------
-
-CONFIG_KEYS = ("ucsm", "ucsm_username", "ucsm_password", "ucsm_password_file",
-               "ucsm_ca_file", "ucsm_insecure", "ucsm_timeout")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the UCS Manager options (group "UCS Manager") to a subparser."""
-    group = parser.add_argument_group(
-        "UCS Manager", "check port profile names against UCS Manager (read-only; "
-        "needs ucsmsdk), e.g. --ucsm ucsm.example.com --ucsm-username admin "
-        "--ucsm-password-file ~/.ucsm-pw --ucsm-ca-file ucsm-ca.pem. The --config "
-        "section may hold the same keys: %s" % ", ".join(CONFIG_KEYS))
-    group.add_argument("--ucsm", metavar="HOST[:PORT]",
-                       help="UCS Manager address (HTTPS, default port 443)")
-    group.add_argument("--ucsm-username", metavar="USER", help="UCS Manager user")
-    group.add_argument("--ucsm-password-file", metavar="FILE",
-                       help="file whose first line is the UCS Manager password")
-    group.add_argument("--ucsm-ca-file", metavar="PEM",
-                       help="CA certificate of UCS Manager (default: system CAs)")
-    group.add_argument("--ucsm-insecure", action="store_true", default=None,
-                       help="do not verify UCS Manager's certificate (unsafe: the "
-                            "password can be intercepted)")
-    group.add_argument("--ucsm-timeout", metavar="SECONDS", type=float,
-                       help="bound on every UCS Manager request as a whole: connect, "
-                            "TLS, sending, the complete answer (default %g)"
-                            % DEFAULT_TIMEOUT)
-
 
 def parse_address(text: str) -> Tuple[str, int]:
     """`host`, `host:port`, `[v6]` or `[v6]:port` -> (host, port)."""
@@ -96,72 +64,6 @@ def parse_address(text: str) -> Tuple[str, int]:
     if not 0 < number < 65536:
         raise UsageError("invalid --ucsm %r: port %d is not in 1-65535" % (text, number))
     return host, number
-
-
-def _timeout(value, source: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if not (math.isfinite(number) and 0 < number <= 3600):
-        raise UsageError("invalid %s %r: expected seconds, more than 0 and at most 3600"
-                        % (source, value))
-    return number
-
-
-def _password(path: Optional[str], config: Dict[str, str], user: str) -> str:
-    if path:
-        try:
-            with open(path) as f:
-                password = f.readline().rstrip("\r\n")
-        except OSError as e:
-            raise UcsmError("cannot read UCS Manager password file %s: %s"
-                            % (path, e.strerror)) from None
-        if not password:
-            raise UcsmError("UCS Manager password file %s: first line is empty" % path)
-        return password
-    if config.get("ucsm_password"):
-        return config["ucsm_password"]
-    if sys.stdin.isatty():
-        return getpass.getpass("UCS Manager password for %s: " % user)
-    raise UcsmError("no UCS Manager password: give --ucsm-password-file FILE, "
-                    "ucsm_password in the --config section, or run on a terminal")
-
-
-def options_from_args(args: argparse.Namespace) -> Optional[UcsmOptions]:
-    """UcsmOptions from the command line and the --config section; None when
-    neither names a UCS Manager (then UCSM is not used at all)."""
-    config = {}
-    if getattr(args, "config", None):
-        from engine_tools.engine.client import read_config
-
-        config = read_config(args.config)
-    address = args.ucsm or config.get("ucsm")
-    if not address:
-        given = [name for name in ("ucsm_username", "ucsm_password_file", "ucsm_ca_file",
-                                   "ucsm_insecure", "ucsm_timeout")
-                 if getattr(args, name, None) is not None]
-        if given:
-            raise UsageError("--%s needs --ucsm HOST (or ucsm = HOST in the --config "
-                            "section)" % given[0].replace("_", "-"))
-        return None
-    host, port = parse_address(address)
-    user = args.ucsm_username or config.get("ucsm_username")
-    if not user:
-        raise UcsmError("no UCS Manager user: give --ucsm-username USER")
-    insecure = bool(args.ucsm_insecure) or config.get(
-        "ucsm_insecure", "").strip().lower() in ("true", "yes", "1", "on")
-    if args.ucsm_timeout is not None:
-        timeout = _timeout(args.ucsm_timeout, "--ucsm-timeout")
-    elif config.get("ucsm_timeout"):
-        timeout = _timeout(config["ucsm_timeout"], "ucsm_timeout")
-    else:
-        timeout = DEFAULT_TIMEOUT
-    ca_file = args.ucsm_ca_file or config.get("ucsm_ca_file") or None
-    # Last: it may ask on the terminal, after every other option was checked.
-    password = _password(args.ucsm_password_file or config.get("ucsm_password_file"),
-                         config, user)
-    return UcsmOptions(host, port, user, password, ca_file, insecure, timeout)
 
 
 # -- TLS -------------------------------------------------------------------

@@ -132,6 +132,26 @@ def test_a_reader_gone_away_leaves_no_exception_note(prog):
     assert "Exception ignored" not in err and "Traceback" not in err, err
 
 
+def noun(name, *verbs):
+    """A NOUN VERB subcommand module, its verbs added through add_verbs."""
+    def add_parser(subparsers):
+        parser = cli.add_command(subparsers, name, help="about " + name)
+        found = cli.add_verbs(parser, "verb")
+        for verb in verbs:
+            cli.add_command(found, verb, help=verb).set_defaults(
+                run=lambda args: 0 if args.verb == "list" else 1)
+    return types.SimpleNamespace(add_parser=add_parser)
+
+
+def test_noun_verb_runs_the_verb_and_a_missing_verb_is_a_usage_error(capsys):
+    p = parser(noun("profiles", "list", "create"))
+    assert cli.run_command("tool", p, ["profiles", "list"]) == 0
+    assert cli.run_command("tool", p, ["profiles", "create"]) == 1
+    with pytest.raises(SystemExit) as stopped:
+        cli.run_command("tool", p, ["profiles"])
+    assert stopped.value.code == cli.EXIT_USAGE and "VERB" in capsys.readouterr().err
+
+
 # --- Python 3.6 under LANG=C: an ASCII stdout --------------------------------
 
 # What EL8's Python 3.6 does under LANG=C, emulated on a newer Python.

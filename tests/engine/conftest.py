@@ -27,7 +27,7 @@ def conn(sim, tmp_path):
     password = tmp_path / "password"
     password.write_text("secret\n")
     return ["--engine-url", sim.url, "--username", "admin@internal",
-            "--password-file", str(password), "-c", sim.ca_file]
+            "--password-file", str(password), "--cafile", sim.ca_file]
 
 
 @pytest.fixture

@@ -29,3 +29,7 @@ def run_main(argv):
         except SystemExit as e:
             code = e.code
     return code, out.getvalue(), err.getvalue()
+
+#: The top-level keys of every write command's --json document (docs/json.md).
+WRITE_KEYS = ["command", "dry_run", "items", "problems", "readback_error", "stopped",
+              "summary"]

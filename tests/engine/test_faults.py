@@ -129,7 +129,7 @@ def test_engine_dying_mid_run_ends_with_the_summary(tmp_path):
         path.write_text("\n".join(rows) + "\n")
         (tmp_path / "pw").write_text("secret")
         conn = ["--engine-url", sim.url, "--username", "admin@internal",
-                "--password-file", str(tmp_path / "pw"), "-c", sim.ca_file]
+                "--password-file", str(tmp_path / "pw"), "--cafile", sim.ca_file]
         before = engine_state(sim)
         sim.die_after_updates = 10
         # libcurl may report the lost transfers through another one's wait:

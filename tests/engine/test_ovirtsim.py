@@ -329,7 +329,7 @@ def test_raw_protocol(sim):
     status, _, _ = raw_request(sim, "GET", "/ovirt-engine/api/vms",
                                dict(auth, Version="3"))
     assert status == 400
-    status, _, body = raw_request(sim, "GET", "/ovirt-engine/api/hosts", auth)
+    status, _, body = raw_request(sim, "GET", "/ovirt-engine/api/storagedomains", auth)
     assert status == 404 and b"<fault>" in body
     status, _, _ = raw_request(sim, "GET", "/elsewhere", auth)
     assert status == 404

@@ -16,7 +16,7 @@ SECRET = "Hunter2Secret"
 OPTIONS = ["assign", "export", "check", "register", "--merge", "--dry-run", "--engine-url",
            "--username", "--password-file", "-c", "--cafile", "--ca-file", "--insecure",
            "--config", "--timeout", "--password", "--pass", "-o", "--cver", "-", "--",
-           "--help", "--version", "--engine-config"]
+           "--help", "--version", "--engine-config", "--json", "profiles", "list"]
 VALUES = ["https://[::1", "https://127.0.0.1:1", "x", "", "0", "5", "-1", "lab",
           "/nonexistent", "/dev/null", SECRET, "--password=" + SECRET, "\udcff", "\x00"]
 
@@ -69,7 +69,8 @@ def test_arbitrary_files_dry_run(module_sim, tmp_path_factory, monkeypatch, csv,
     before = engine_state(sim)
     argv = ["assign", str(home / "maps.csv"), "--dry-run", "--timeout", "5",
             "--engine-url", sim.url, "--username", "admin@internal",
-            "--password-file", str(home / "pw"), "-c", ca_file] + (["--merge"] if merge else [])
+            "--password-file", str(home / "pw"), "--cafile", ca_file] + (
+                ["--merge"] if merge else [])
     code, out, err = run(argv)
     assert code in (0, 1, 2) and "Traceback" not in err, err
     assert engine_state(sim) == before
@@ -114,7 +115,7 @@ def test_engine_faults_leave_the_engine_as_reported(tmp_path_factory, fault, die
         before = engine_state(sim)
         argv = ["assign", str(home / "maps.csv"), "--timeout", "1", "--engine-url", sim.url,
                 "--username", "admin@internal", "--password-file", str(home / "pw"),
-                "-c", sim.ca_file] + (["--merge"] if merge else [])
+                "--cafile", sim.ca_file] + (["--merge"] if merge else [])
         code, out, err = run(argv)
         after = engine_state(sim)
     assert code in (0, 1, 2) and "Traceback" not in err, err

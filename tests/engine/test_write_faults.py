@@ -168,7 +168,7 @@ def test_convert_under_faults_leaves_the_engine_as_reported(tmp_path_factory, fa
                   for name, vm in sim.vms.items()}
         code, out, err = run_main(["convert", "--create-profiles", "--timeout", "1",
                               "--engine-url", sim.url, "--username", "admin@internal",
-                              "--password-file", str(home / "pw"), "-c", sim.ca_file])
+                              "--password-file", str(home / "pw"), "--cafile", sim.ca_file])
         with sim.lock:
             after = {name: (vm.nic_profiles[0], dict(vm.custom_properties))
                      for name, vm in sim.vms.items()}

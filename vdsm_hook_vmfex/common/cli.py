@@ -1,7 +1,8 @@
 """The command-line frame of `vmfex-direct-pool` and `vmfex-engine`.
 
 Each subcommand is a module with `add_parser(subparsers)`, which adds its
-parser with `add_command` and sets `run=function(args) -> exit code`. Exit
+parser with `add_command` (a NOUN with VERBs: `add_verbs`, then
+`add_command` per verb) and sets `run=function(args) -> exit code`. Exit
 codes and the one-line error format live here, once for both tools.
 """
 import argparse
@@ -34,6 +35,14 @@ def add_command(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
     abbreviation could take `--password SECRET` for another option)."""
     kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
     return subparsers.add_parser(name, allow_abbrev=False, **kwargs)
+
+
+def add_verbs(parser: argparse.ArgumentParser, dest: str):
+    """The VERB subparsers of a NOUN command (`vmfex-engine NOUN VERB`): each
+    verb is then added with `add_command(verbs, VERB, ...)`; one is required."""
+    verbs = parser.add_subparsers(dest=dest, metavar="VERB")
+    verbs.required = True
+    return verbs
 
 
 def build_parser(prog: str, description: str, epilog: str, version: str,

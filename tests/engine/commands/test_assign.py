@@ -3,7 +3,7 @@ import io
 import sys
 
 from engine_tools.engine import client as engine_client
-from tests.engine.helpers import EXISTING, MAC_A, MAC_B, MAC_C, MAC_D, MAPS, run
+from tests.engine.helpers import EXISTING, MAC_A, MAC_B, MAC_C, MAC_D, MAPS, WRITE_KEYS, run
 from tests.engine.ovirtsim import OvirtSimulator
 
 
@@ -114,7 +114,7 @@ def test_many_vms_bounded_concurrency_and_few_requests(capsys, tmp_path):
         path.write_text("\n".join(rows) + "\n")
         (tmp_path / "pw").write_text("secret")
         conn = ["--engine-url", sim.url, "--username", "admin@internal",
-                "--password-file", str(tmp_path / "pw"), "-c", sim.ca_file]
+                "--password-file", str(tmp_path / "pw"), "--cafile", sim.ca_file]
         sim.reset_counters()
         code, out, _ = run(capsys, ["assign", str(path)] + conn)
         assert code == 0
@@ -147,3 +147,59 @@ def test_bad_mac_and_unknown_vm_are_reported_together(sim, conn, csv_file, capsy
     assert "maps.csv:2: invalid MAC '00:1a:4a:16:01:b0:ff'" in err
     assert "maps.csv:3: VM 'ghost' not found in the engine" in err
     assert sim.stats()["update"] == 0
+
+
+def _document(out):
+    import json
+
+    data = json.loads(out)
+    # the same keys in every document of a write command, whatever happened
+    assert sorted(data) == WRITE_KEYS
+    assert data["command"] == "assign"
+    return data
+
+
+def test_json_per_vm_outcomes_with_the_engine_fault(sim, conn, csv_file, capsys):
+    sim.fail_updates["web02"] = (409, "Operation Failed",
+                                 "[Cannot edit VM. Related operation is currently in progress.]")
+    maps = MAPS + "web03,%s,Old\n" % MAC_D   # web03 already holds this map
+    code, out, err = run(capsys, ["assign", csv_file(maps), "--json"] + conn)
+    data = _document(out)
+    assert code == 1 and "VM web02: not updated" in err
+    assert data["dry_run"] is False and data["stopped"] is None
+    assert data["summary"] == {"changed": 1, "unchanged": 1, "failed": 1,
+                               "not_attempted": 0, "not_known": 0}
+    by_vm = {entry["vm"]: entry for entry in data["items"]}
+    assert by_vm["web01"] == {"vm": "web01", "next_run": True, "outcome": "changed",
+                              "reason": None}
+    assert by_vm["web03"]["outcome"] == "unchanged"
+    assert by_vm["web02"]["outcome"] == "failed" and "409" in by_vm["web02"]["reason"]
+
+
+def test_json_dry_run_and_refusal(sim, conn, csv_file, capsys):
+    code, out, _ = run(capsys, ["assign", csv_file(MAPS), "--dry-run", "--json"] + conn)
+    data = _document(out)
+    assert code == 0 and data["dry_run"] is True and sim.stats()["update"] == 0
+    assert sorted((e["vm"], e["outcome"]) for e in data["items"]) == [
+        ("web01", "changed"), ("web02", "changed")]
+    code, out, err = run(capsys, ["assign", csv_file("vm,mac,profile\nnope,%s,P\n" % MAC_A),
+                                  "--json"] + conn)
+    data = _document(out)
+    assert code == 1 and "nothing written" in err
+    assert data["items"] == [] and len(data["problems"]) == 1 and "nope" in data["problems"][0]
+
+
+def test_json_items_say_not_known_and_not_attempted():
+    from engine_tools.commands.assign import items
+    from engine_tools.commands.results import classify
+    from engine_tools.model.assign_plan import Change, VmState
+
+    def change(name):
+        return Change(VmState("id-" + name, name, "down", [], [], []), "", {}, {"m": "P"},
+                      [("vmfex", "{'m': 'P'}")], False)
+
+    sent, unsent = change("a"), change("b")
+    results = classify([sent, unsent], {"a": engine_client.Outcome("unknown", "sent, no answer")},
+                       None, "the engine stopped answering")
+    assert [(e["vm"], e["outcome"]) for e in items(results, [sent, unsent])] == [
+        ("a", "not_known"), ("b", "not_attempted")]

@@ -33,3 +33,25 @@ def test_check_reports_conflicting_models_and_invalid_profile_values(sim, conn, 
     other.custom_properties = {"vmfex": "Old"}
     code, out, _ = run(capsys, ["check"] + conn)
     assert code == 0, out
+
+
+def test_check_json_is_one_document_with_the_problems(sim, conn, capsys):
+    import json
+
+    sim.vms["web02"].custom_properties = {"vmfex": "{'%s': 'P'}" % MAC_A}
+    code, out, _ = run(capsys, ["check", "--json"] + conn)
+    data = json.loads(out)
+    assert code == 1
+    assert sorted(data) == ["command", "problems", "summary"]
+    assert data["command"] == "check"
+    assert data["summary"] == {"problems": 1, "mapped_vms": 2, "profile_nics": 0,
+                               "vms_read": 4, "ucsm_checked": False}
+    assert data["problems"] == ["VM 'web02': MAC %s (profile 'P') is not on any of its NICs"
+                                % MAC_A]
+
+
+def test_check_json_error_is_one_line_on_stderr_and_nothing_on_stdout(sim, conn, capsys):
+    without_ca = conn[:-2]
+    code, out, err = run(capsys, ["check", "--json"] + without_ca)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "cannot connect" in err

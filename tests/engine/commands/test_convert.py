@@ -1,5 +1,5 @@
 """`vmfex-engine convert` end to end: real ovirtsdk4 over HTTPS to the simulator."""
-from tests.engine.helpers import MAC_A, MAC_B, MAC_C, MAC_D, run
+from tests.engine.helpers import MAC_A, MAC_B, MAC_C, MAC_D, WRITE_KEYS, run
 
 
 def writes(sim):
@@ -152,3 +152,28 @@ def test_convert_with_ucsm_refuses_port_profiles_it_does_not_define(sim, conn, u
     code, _, err = run(capsys, ["convert", "--create-profiles"] + conn + ucsm_conn)
     assert code == 0, err
     assert sim.nic_profile("web03", "nic1") is sim.profile("vmfex-Profile1")
+
+
+def test_convert_json_dry_run_then_real(sim, conn, capsys):
+    import json
+
+    argv = ["convert", "--create-profiles", "--json"] + conn
+    code, out, _ = run(capsys, argv + ["--dry-run"])
+    data = json.loads(out)
+    assert code == 0 and data["dry_run"] is True and writes(sim) == 0
+    assert [(e["kind"], e["outcome"]) for e in data["items"]
+            if e["outcome"] == "changed"] == [("vnic_profile", "changed"), ("nic", "changed"),
+                                              ("vm_map", "changed")]
+    code, out, err = run(capsys, argv)
+    data = json.loads(out)
+    assert code == 0, err
+    assert sorted(data) == WRITE_KEYS
+    assert data["command"] == "convert" and data["dry_run"] is False
+    nic = [e for e in data["items"] if e["kind"] == "nic"][0]
+    assert nic == {"kind": "nic", "vm": "web03", "nic": "nic1", "mac": MAC_D,
+                   "vnic_profile": "vmfex-Old", "ucs_port_profile": "Old", "live": False,
+                   "outcome": "changed", "reason": None}
+    assert data["summary"]["changed"] == 3 and data["summary"]["failed"] == 0
+    # the running VMs without a map are neither written nor skipped
+    skipped = {e["vm"] for e in data["items"] if e["outcome"] == "not_attempted"}
+    assert skipped <= {"web01", "db01"}

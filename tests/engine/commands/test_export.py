@@ -50,7 +50,7 @@ def test_reading_shows_progress_on_a_terminal_only(tmp_path):
         (tmp_path / "pw").write_text("secret\n")
         argv = ["export", "-o", str(tmp_path / "maps.csv"), "--engine-url", sim.url,
                 "--username", "admin@internal", "--password-file", str(tmp_path / "pw"),
-                "-c", sim.ca_file]
+                "--cafile", sim.ca_file]
         code, _, err = vmfex_engine(argv, tmp_path)
         assert code == 0 and "reading VMs" not in err, err
         master, slave = pty.openpty()
@@ -72,3 +72,25 @@ def test_reading_shows_progress_on_a_terminal_only(tmp_path):
             os.close(master)
         assert done.returncode == 0
         assert b"reading VMs [" + b"#" * 30 + b"] 250/250" in shown, shown
+
+
+def test_export_json_has_the_csv_rows_as_records(sim, conn, capsys, tmp_path):
+    import json
+
+    p1 = sim.add_vnic_profile("vmfex-P1", "ovirtmgmt", {"vmfex": "P1"}, None)
+    sim.vms["web02"].nic_profiles[0] = p1.id
+    sim.vms["db01"].custom_properties = {"vmfex": "{'00:1a:4a': 'P'}"}
+    code, out, err = run(capsys, ["export", "--json"] + conn)
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    assert sorted(data) == ["command", "invalid", "maps", "profile_nics", "summary"]
+    assert data["command"] == "export"
+    assert data["summary"] == {"rows": 1, "invalid_vms": 1, "profile_nics": 1, "vms_read": 4}
+    assert data["maps"] == [{"vm": "web03", "mac": MAC_D, "profile": "Old"}]
+    assert [entry["vm"] for entry in data["invalid"]] == ["db01"]
+    assert data["profile_nics"] == [{"vm": "web02", "nic": "nic1", "mac": MAC_C,
+                                     "profile": "P1", "vnic_profile": "vmfex-P1"}]
+    # -o writes the same document to the file, nothing to stdout
+    path = tmp_path / "export.json"
+    code, out, _ = run(capsys, ["export", "--json", "-o", str(path)] + conn)
+    assert code == 0 and out == "" and json.loads(path.read_text()) == data

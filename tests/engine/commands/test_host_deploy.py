@@ -354,3 +354,37 @@ def test_command_never_tracebacks_and_refusal_leaves_the_file(tmp_path, data, ac
         assert len(proc.stderr.splitlines()) == 1
         assert read(path) == data
     assert sorted(os.listdir(str(tmp_path))) == ["post.yml"]
+
+
+def test_json_status_and_enable_in_the_c_locale(tmp_path):
+    import json
+
+    # A non-ASCII file name in the C locale of EL8's Python 3.6 (no coercion):
+    # the document stays ASCII and nothing else reaches stdout.
+    path = os.path.join(str(tmp_path), "post-tasks-\u00e9.yml").encode("utf-8")
+    env = dict(os.environ, PYTHONPATH=ROOT, LC_ALL="C", PYTHONCOERCECLOCALE="0",
+               PYTHONUTF8="0")
+
+    def run_json(*args):
+        proc = subprocess.run([sys.executable.encode(), b"-m", b"engine_tools", b"host-deploy"]
+                              + [a if isinstance(a, bytes) else a.encode() for a in args]
+                              + [b"--file", path, b"--role", ROLE.encode(), b"--json"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=60)
+        assert b"Traceback" not in proc.stderr, proc.stderr
+        return proc.returncode, json.loads(proc.stdout.decode("ascii"))
+
+    code, data = run_json("status")
+    assert code == 1
+    assert sorted(data) == ["command", "enabled", "file", "message", "role", "role_present"]
+    assert data["command"] == "host-deploy status" and data["enabled"] is False
+    code, data = run_json("enable", "--dry-run")
+    assert code == 0 and data["dry_run"] is True and not os.path.exists(path)
+    assert data["items"][0]["outcome"] == "changed" and "+" in data["items"][0]["diff"]
+    code, data = run_json("enable")
+    assert code == 0 and data["command"] == "host-deploy enable"
+    assert data["summary"]["changed"] == 1 and os.path.exists(path)
+    code, data = run_json("enable")
+    assert code == 0 and data["items"][0]["outcome"] == "unchanged"
+    code, data = run_json("status")
+    assert code == 0 and data["enabled"] is True

@@ -1,5 +1,5 @@
 """`vmfex-engine profiles list|create` end to end against the simulator."""
-from tests.engine.helpers import MAC_A, run
+from tests.engine.helpers import MAC_A, WRITE_KEYS, run
 
 
 def writes(sim):
@@ -76,8 +76,9 @@ def test_list_shows_profiles_carrying_vmfex_and_their_nics(sim, conn, capsys):
     sim.add_vm("app01", nics=[("nic1", "00:1a:4a:99:00:01", p1), ("nic2", "00:1a:4a:99:00:02", p1)])
     code, out, err = run(capsys, ["profiles", "list"] + conn)
     lines = out.splitlines()
-    assert lines[0].split() == ["vnic_profile", "network", "data_center", "ucs_port_profile",
-                                "nics"]
+    # one header style for every table (commands/output.py): upper-case words
+    assert lines[0].split() == ["VNIC", "PROFILE", "NETWORK", "DATA", "CENTER", "UCS", "PORT",
+                                "PROFILE", "NICS"]
     assert ["vmfex-P1", "ovirtmgmt", "Default", "P1", "2"] in [line.split() for line in lines]
     assert ["bad", "ovirtmgmt", "Default", "(invalid)", "0"] in [line.split() for line in lines]
     assert "vNIC profile 'bad': its vmfex value 'x/y' is invalid" in err
@@ -95,3 +96,56 @@ def test_create_with_ucsm_refuses_unknown_names_with_suggestions(sim, conn, ucsm
                                   "Profile2"] + conn + ucsm_conn)
     assert code == 0, err
     assert sim.profile("vmfex-Profile2").custom_properties == {"vmfex": "Profile2"}
+
+
+def test_list_json(sim, conn, capsys):
+    import json
+
+    p1 = sim.add_vnic_profile("vmfex-P1", "ovirtmgmt", {"vmfex": "P1"}, None)
+    sim.add_vnic_profile("bad", "ovirtmgmt", {"vmfex": "x/y"}, None)
+    sim.add_vm("app01", nics=[("nic1", "00:1a:4a:99:00:01", p1)])
+    code, out, err = run(capsys, ["profiles", "list", "--json"] + conn)
+    assert code == 1 and "'x/y' is invalid" in err
+    data = json.loads(out)
+    assert sorted(data) == ["command", "items", "summary"]
+    assert data["command"] == "profiles list"
+    assert data["summary"]["profiles"] == 2 and data["summary"]["invalid"] == 1
+    by_name = {entry["vnic_profile"]: entry for entry in data["items"]}
+    assert by_name["vmfex-P1"] == {"vnic_profile": "vmfex-P1", "network": "ovirtmgmt",
+                                   "data_center": "Default", "ucs_port_profile": "P1",
+                                   "nics": 1, "problem": None}
+    assert by_name["bad"]["ucs_port_profile"] is None and "x/y" in by_name["bad"]["problem"]
+
+
+def test_create_json_dry_run_then_real_then_unchanged(sim, conn, capsys):
+    import json
+
+    argv = ["profiles", "create", "--network", "ovirtmgmt", "P1", "P2", "--json"] + conn
+    code, out, _ = run(capsys, argv + ["--dry-run"])
+    data = json.loads(out)
+    assert code == 0 and data["dry_run"] is True
+    assert sorted(data) == WRITE_KEYS
+    assert [(i["vnic_profile"], i["outcome"]) for i in data["items"]] == [
+        ("vmfex-P1", "changed"), ("vmfex-P2", "changed")]
+    assert sim.stats()["profile_add"] == 0
+    code, out, _ = run(capsys, argv)
+    data = json.loads(out)
+    assert code == 0 and data["summary"] == {"changed": 2, "unchanged": 0, "failed": 0,
+                                             "not_attempted": 0, "not_known": 0}
+    assert data["items"][0] == {"ucs_port_profile": "P1", "vnic_profile": "vmfex-P1",
+                                "network": "ovirtmgmt", "data_center": "Default",
+                                "outcome": "changed", "reason": None}
+    assert data["stopped"] is None and data["readback_error"] is None
+    code, out, _ = run(capsys, argv)
+    assert code == 0 and json.loads(out)["summary"]["unchanged"] == 2
+
+
+def test_create_json_refusal_lists_the_problems(sim, conn, capsys):
+    import json
+
+    sim.add_vnic_profile("vmfex-P1", "ovirtmgmt", {"other": "1"})
+    code, out, err = run(capsys, ["profiles", "create", "--network", "ovirtmgmt", "P1",
+                                  "--json"] + conn)
+    data = json.loads(out)
+    assert code == 1 and "nothing written" in err
+    assert data["items"] == [] and len(data["problems"]) == 1

@@ -204,3 +204,31 @@ def test_device_dry_run_and_unreadable_value_write_nothing(state, capsys, tmp_pa
     code, out, _ = run(capsys, "--device", "--cver", "4.6", "--dry-run")
     assert code == 0 and set_calls(state) == []
     assert "would change CustomDeviceProperties" in out and "new: {type=interface" in out
+
+
+def test_json_per_version(state, capsys):
+    state.write({"4.6": SNDBUF, "4.7": OURS})
+    code, out, err = run(capsys, "--json", "--dry-run")
+    data = json.loads(out)
+    assert code == 0 and data["dry_run"] is True and set_calls(state) == []
+    code, out, err = run(capsys, "--json")
+    data = json.loads(out)
+    assert code == 0, err
+    assert sorted(data) == ["command", "dry_run", "items", "problems", "readback_error",
+                            "restarted", "stopped", "summary"]
+    assert data["command"] == "register" and data["restarted"] is False
+    assert [(e["version"], e["outcome"]) for e in data["items"]] == [
+        ("4.6", "changed"), ("4.7", "unchanged")]
+    assert data["items"][0]["key"] == KEY and data["items"][0]["old"] == SNDBUF
+    assert data["summary"]["changed"] == 1 and data["summary"]["unchanged"] == 1
+
+
+def test_json_restart_keeps_systemctl_output_off_stdout(state, capfd, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", FAKES + os.pathsep + os.environ["PATH"])
+    monkeypatch.setenv("FAKE_SYSTEMCTL_LOG", str(tmp_path / "systemctl.log"))
+    monkeypatch.setenv("FAKE_SYSTEMCTL_SAY", "systemctl chatter\n")
+    state.write({"4.7": ""})
+    code = main(["register", "--engine-config", ENGINE_CONFIG, "--restart", "--json"])
+    out, err = capfd.readouterr()
+    assert code == 0 and "systemctl chatter" in err
+    assert json.loads(out)["restarted"] is True

@@ -1,4 +1,4 @@
-"""engine_client without an engine: URLs, ovirt.conf, password files, searches."""
+"""engine_client without an engine: URLs and searches."""
 import pytest
 
 from engine_tools.engine import client as engine_client
@@ -16,29 +16,6 @@ def test_api_url(given, expected):
 def test_api_url_refuses_a_bare_host():
     with pytest.raises(engine_client.EngineError, match="engine.example.com"):
         engine_client.api_url("engine.example.com")
-
-
-def test_config_secure_false_means_insecure(tmp_path, monkeypatch):
-    (tmp_path / ".config").mkdir()
-    (tmp_path / ".config" / "ovirt.conf").write_text(
-        "[lab]\nengine_url = https://e.example.com\nusername = u@internal\n"
-        "password = p%w\nsecure = false\n")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    options = engine_client.build_options(None, None, None, None, False, "lab")
-    assert options == engine_client.Options("https://e.example.com/ovirt-engine/api",
-                                            "u@internal", "p%w", None, True)
-    # command-line options win over the section
-    ca = tmp_path / "ca.pem"
-    ca.write_text("")
-    options = engine_client.build_options(None, "other@internal", None, str(ca), False, "lab")
-    assert options.username == "other@internal" and options.ca_file == str(ca)
-
-
-def test_password_file_first_line_only(tmp_path):
-    path = tmp_path / "pw"
-    path.write_text("s3cret\nignored\n")
-    options = engine_client.build_options("https://e", "u", str(path), None, False, None)
-    assert options.password == "s3cret"
 
 
 def test_name_searches_are_bounded():

@@ -220,7 +220,7 @@ def _nic_element(parent, vm, index):
     _sub(nic, "linked", "true")
     mac_el = _sub(nic, "mac")
     _sub(mac_el, "address", mac)
-    _sub(nic, "plugged", "true")
+    _sub(nic, "plugged", "false" if nic_id in getattr(vm, "unplugged", ()) else "true")
     profile_id = vm.nic_profiles[index]
     if profile_id is not None:
         _sub(nic, "vnic_profile", href="%s/vnicprofiles/%s" % (API_PREFIX, profile_id),
@@ -245,6 +245,8 @@ def _vm_element(parent, vm, follow_nics=False, properties=None):
     _sub(el, "name", vm.name)
     _sub(el, "link", href="%s/nics" % href, rel="nics")
     _sub(el, "status", vm.status)
+    if getattr(vm, "cluster_id", None):  # set by networking.py
+        _sub(el, "cluster", href="%s/clusters/%s" % (API_PREFIX, vm.cluster_id), id=vm.cluster_id)
     # The engine marks every VM whose next start has pending changes.
     _sub(el, "next_run_configuration_exists",
          "true" if vm.next_run_properties is not None else "false")
@@ -608,9 +610,15 @@ class OvirtSimulator(Served):
         #: a NIC live (UpdateVmInterfaceCommand, RequiredAction.UPDATE_VM_DEVICE:
         #: VDSM's updateDevice, hook point before_update_device).
         self.hot_updates = []
+        #: Extensions (networking.py): route(sim, method, segs, query, body)
+        #: answers or returns None; classify(method, segs) -> kind or None.
+        self.routes, self.classifiers = [], []
+        self.write_kinds = set(WRITE_KINDS)
         self.add_data_center("Default")
         self.add_network("ovirtmgmt", "Default")
         self.default_profile = self.add_vnic_profile("ovirtmgmt", "ovirtmgmt")
+        from tests.engine.ovirtsim import networking  # it imports this module
+        networking.install(self)
 
     # -- inventory ---------------------------------------------------------
 
@@ -861,6 +869,10 @@ class OvirtSimulator(Served):
     # -- API ---------------------------------------------------------------
 
     def _classify(self, method, segs):
+        for classify in self.classifiers:
+            kind = classify(method, segs)
+            if kind is not None:
+                return kind
         if segs == ["vms"] and method == "GET":
             return "list"
         if len(segs) == 2 and segs[0] == "vms":
@@ -902,7 +914,7 @@ class OvirtSimulator(Served):
         kind = self._classify(method, segs)
         with self.lock:
             self._requests.append((method, path, dict(query)))
-            self._stats[kind] += 1
+            self._stats[kind] = self._stats.get(kind, 0) + 1
             self._in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
         vm_name = None
@@ -918,7 +930,7 @@ class OvirtSimulator(Served):
                 if kind == "update" and self.die_after_updates is not None \
                         and self._updates_applied >= self.die_after_updates:
                     self.dead = True
-                if kind in WRITE_KINDS and self.die_after_writes is not None \
+                if kind in self.write_kinds and self.die_after_writes is not None \
                         and not self.dead:
                     # counted when let in, so writes in flight together never
                     # pass the limit
@@ -953,6 +965,10 @@ class OvirtSimulator(Served):
                 self._in_flight -= 1
 
     def _route(self, method, segs, query, body):
+        for route in self.routes:
+            answer = route(self, method, segs, query, body)
+            if answer is not None:
+                return answer
         if not segs:
             self._allow(method, "GET")
             return self._api_root()
@@ -1095,7 +1111,8 @@ class OvirtSimulator(Served):
                                "Entity not found: VNIC Profile with id %s" % profile_id)
             old = vm.nic_profiles[index]
             vm.nic_profiles[index] = profile_id
-            if vm.status == "up" and old != profile_id:
+            if vm.status == "up" and old != profile_id \
+                    and vm.nic_ids[index] not in getattr(vm, "unplugged", ()):
                 self.hot_updates.append((vm.name, vm.nics[index][0], old, profile_id))
 
     def _update_nic(self, vm, nic_id, body):

@@ -45,8 +45,10 @@ from lxml import etree
 from tests.engine.https_server import Served, TlsHandler
 
 #: vlans: [(vlan name, VLAN id, native?)]; clients: [client name]
-SimProfile = namedtuple("SimProfile", "name max_ports vlans clients")
-SimProfile.__new__.__defaults__ = (64, (), ("All",))
+#: qos_policy / nwctrl_policy: names of an epqosDefinition / nwctrlDefinition
+#: ("" none), see policies.py.
+SimProfile = namedtuple("SimProfile", "name max_ports vlans clients qos_policy nwctrl_policy")
+SimProfile.__new__.__defaults__ = (64, (), ("All",), "", "")
 
 PROFILES_DN = "fabric/lan/profiles"
 ERR_AUTH_FAILED = ("551", "Authentication failed")
@@ -79,7 +81,8 @@ def profile_element(profile, hierarchical):
     elem = etree.Element("vnicProfile", dn=dn, rn="vnic-%s" % profile.name,
                          name=profile.name, maxPorts=str(profile.max_ports),
                          descr="", hostNwIOPerf="none", policyOwner="local",
-                         nwCtrlPolicyName="", qosPolicyName="", pinToGroupName="",
+                         nwCtrlPolicyName=profile.nwctrl_policy,
+                         qosPolicyName=profile.qos_policy, pinToGroupName="",
                          configQualifier="", type="regular")
     if hierarchical:
         for vlan, vlan_id, native in profile.vlans:
@@ -165,6 +168,11 @@ class UcsmSimulator(Served):
         self.username = username
         self.password = password
         self.profiles = list(profiles)
+        #: classId -> answer(sim, outConfigs element, hierarchical): more
+        #: classes (registered by policies.py and others).
+        self.classes = {}
+        from tests.engine.ucsmsim import policies  # it builds on this module
+        policies.install(self)  # a UCS Manager answers these classes, even empty
         self.delay = delay
         self.trickle = 0.0
         self.hang = False
@@ -272,6 +280,8 @@ class UcsmSimulator(Served):
                 etree.SubElement(configs, "networkElement", dn="sys/switch-%s" % fabric,
                                  rn="switch-%s" % fabric, id=fabric, operability="operable",
                                  oobIfIp="127.0.0.1", model="UCS-FI-6454")
+        elif class_id in self.classes:
+            self.classes[class_id](self, configs, hierarchical)
         else:
             return _error("configResolveClass", cookie, (
                 ERR_UNKNOWN_CLASS, "class %s not found" % class_id))

@@ -1,0 +1,1 @@
+"""Options of vmfex-engine: one table feeding argparse and ovirt.conf sections."""
