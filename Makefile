@@ -9,13 +9,14 @@ PY := $(VENV)/bin/python
 # same process segfaults (as EL hosts and engines do, use the distro's build).
 APT_PACKAGES := python3-venv python3-lxml python3-libvirt python3-cryptography python3-pycurl \
 	libvirt-clients libvirt-dev pkg-config libxml2-dev libxml2-utils libxslt1-dev \
-	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio gcc python3-dev python3-yaml
+	libcurl4-openssl-dev libssl-dev rpm rpmlint cpio gcc python3-dev python3-yaml \
+	python3-argparse-manpage
 # The real-libvirtd test tier (tests/libvirtd): the monolithic libvirtd with its
 # qemu and network drivers. Not libvirt-daemon-system: it pulls in systemd,
 # udev, iptables and dnsmasq, and the tier runs its own private daemon.
 LIBVIRTD_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 libvirt-clients
 PY_SOURCES := vdsm_hook_vmfex engine_tools
-LINT_PATHS := vdsm_hook_vmfex engine_tools tests tools bench
+LINT_PATHS := vdsm_hook_vmfex engine_tools tests tools bench packaging/generate_docs.py
 
 .PHONY: all deps apt qemu-user venv check lint test test-host test-engine test-libvirtd test-ansible-compat demo bench bench-engine dist srpm rpm clean
 
@@ -40,9 +41,14 @@ qemu-user: apt
 		--no-create-home --home-dir /var/lib/libvirt --shell /usr/sbin/nologin \
 		--comment "Libvirt Qemu" libvirt-qemu
 
-$(VENV)/.installed: requirements-dev.txt
+# Then this checkout, editable and without dependencies (they are above or
+# Debian's): .venv/bin/vmfex-engine and .venv/bin/vmfex-direct-pool run the
+# tree's code (docs/install.md). A .venv shared by several checkouts runs the
+# one that ran this last; the tests never rely on it.
+$(VENV)/.installed: requirements-dev.txt pyproject.toml
 	@[ -x $(PY) ] || $(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 venv: apt $(VENV)/.installed
@@ -65,14 +71,18 @@ test: test-host test-engine
 test-host: deps
 	$(PY) -m pytest -q $(HOST_TESTS)
 
+# The engine tests spend much of their time waiting (timeouts, a slow or
+# silent simulated engine), so two workers (pytest-xdist) overlap the waits;
+# ENGINE_WORKERS=0 runs them in this one process.
+ENGINE_WORKERS ?= 2
 test-engine: deps
-	$(PY) -m pytest -q $(ENGINE_TESTS)
+	$(PY) -m pytest -q $(if $(filter-out 0,$(ENGINE_WORKERS)),-n $(ENGINE_WORKERS)) $(ENGINE_TESTS)
 
-# The three test processes run side by side (each prints its own block when
-# it ends): they share nothing but the machine, and together they take about
-# as long as the slowest alone.
-check: lint
-	@$(MAKE) --no-print-directory -j3 --output-sync=target test-host test-engine test-libvirtd
+# Lint and the three test processes run side by side (each prints its own
+# block when it ends): they share nothing but the machine, and together they
+# take about as long as the slowest alone.
+check: deps
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint test-host test-engine test-libvirtd
 
 # The real-libvirtd tier in its own pytest process (a private libvirtd, see
 # tests/libvirtd/daemon.py). It prints how many of its tests ran; where it

@@ -1,4 +1,5 @@
 """Command line of `vmfex-engine`; each subcommand is its own module."""
+import argparse
 from typing import List, Optional
 
 from engine_tools.commands import (
@@ -45,11 +46,17 @@ exit codes: 0 ok, 1 failure (nothing written when validation fails), 2 usage
 """
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = build_parser(
+def make_parser() -> argparse.ArgumentParser:
+    """The whole command line (also what the man page and the shell
+    completion are generated from, packaging/generate-docs.py)."""
+    return build_parser(
         PROG, "Engine side of vdsm-hook-vmfex: register the 'vmfex' custom "
               "property, set the MAC -> port profile maps of many VMs (the VM map "
               "model), manage vNIC profiles carrying 'vmfex' (the vNIC profile "
               "model) and convert maps to profiles.",
         EPILOG, __version__, COMMANDS)
-    return run_command(PROG, parser, argv)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run `vmfex-engine` with `argv` (default sys.argv[1:]); return the exit code."""
+    return run_command(PROG, make_parser(), argv)

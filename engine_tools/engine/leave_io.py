@@ -4,10 +4,9 @@ unplug NICs (ovirtsdk4). Every write goes through client.send_all (bounded
 window, one Outcome per item)."""
 from typing import Callable, Dict, List, Optional, Tuple
 
-import ovirtsdk4.types as types
-
 from engine_tools.engine import client
 from engine_tools.engine.reads import profile_of
+from engine_tools.engine.sdk import types
 from engine_tools.engine.session import timeout_of
 from engine_tools.model.leave_plan import (
     EngineCluster,

@@ -3,9 +3,7 @@ profile model (data centers, networks, vNIC profiles), through the window."""
 import math
 from typing import Callable, Dict, List, Optional, Tuple
 
-import ovirtsdk4
-import ovirtsdk4.types as types
-
+from engine_tools.engine.sdk import ovirtsdk4, types
 from engine_tools.engine.session import (
     Options,
     engine_error,

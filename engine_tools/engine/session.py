@@ -10,9 +10,8 @@ from contextlib import contextmanager
 from typing import Iterator, Optional
 from urllib.parse import urlsplit
 
-import ovirtsdk4
-
 from engine_tools.engine.bounded import Expired, call_within
+from engine_tools.engine.sdk import ovirtsdk4
 from vdsm_hook_vmfex.common.errors import VmfexError
 
 ENGINE_PATH = "/ovirt-engine"

@@ -8,10 +8,9 @@ from collections import deque, namedtuple
 from contextlib import contextmanager
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
-import ovirtsdk4
-
 from engine_tools.engine import interrupt
 from engine_tools.engine.bounded import Expired, call_within
+from engine_tools.engine.sdk import ovirtsdk4
 from engine_tools.engine.session import (
     DEFAULT_TIMEOUT,
     WINDOW,

@@ -3,9 +3,8 @@ vNIC profiles; each sent once through the window (send_all)."""
 from collections import namedtuple
 from typing import Callable, Dict, List, Optional, Tuple
 
-import ovirtsdk4.types as types
-
 from engine_tools.engine.reads import NAMES_PER_SEARCH, profile_of, read_back
+from engine_tools.engine.sdk import types
 from engine_tools.engine.session import WINDOW
 from engine_tools.engine.window import Outcome, send_all
 from engine_tools.model.assign_plan import Change

@@ -39,10 +39,10 @@ from xml.etree import ElementTree
 
 from vdsm_hook_vmfex.common.cli import UsageError
 from vdsm_hook_vmfex.common.errors import VmfexError
+from vdsm_hook_vmfex.common.needs import install_hint
 
 DEFAULT_PORT = 443
-INSTALL_HINT = ("install Cisco's UCS Manager SDK: 'pip3 install ucsmsdk' (or the "
-                "python3-ucsmsdk package where your distribution has one)")
+INSTALL_HINT = install_hint("ucsmsdk")
 
 UcsmOptions = namedtuple("UcsmOptions", "host port username password ca_file insecure timeout")
 Vlan = namedtuple("Vlan", "name vlan_id native")

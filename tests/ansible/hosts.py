@@ -33,6 +33,30 @@ PYTHONPATH={root} exec {python} -m {module} "$@"
 
 
 POOL_MODULE = "vdsm_hook_vmfex.pool"  # what /usr/sbin/vmfex-direct-pool runs
+#: `make deps` installs the checkout into the venv (editable): a host's PATH
+#: has these only where the package is installed, i.e. from self.bin here.
+OWN_COMMANDS = ("vmfex-direct-pool", "vmfex-engine")
+
+
+def venv_bin_without_the_commands(tmp: str) -> str:
+    """A directory standing for the venv's bin on PATH, less OWN_COMMANDS:
+    links to the rest, and for its interpreters scripts running them (a link
+    to a venv's python is not in the venv)."""
+    view = os.path.join(tmp, "venv-bin")
+    os.makedirs(view, exist_ok=True)
+    for name in os.listdir(BIN):
+        if name in OWN_COMMANDS:
+            continue
+        target, path = os.path.join(BIN, name), os.path.join(view, name)
+        if os.path.lexists(path):
+            continue
+        if name.startswith("python"):
+            with open(path, "w") as out:
+                out.write('#!/bin/sh\nexec %s "$@"\n' % target)
+            os.chmod(path, 0o755)
+        else:
+            os.symlink(target, path)
+    return view
 
 
 class Host(object):
@@ -59,7 +83,8 @@ class Host(object):
             out.write("[defaults]\n")
         self.env = dict(os.environ)
         self.env.update({
-            "PATH": "%s:%s:%s" % (self.bin, BIN, os.environ.get("PATH", "/usr/bin:/bin")),
+            "PATH": "%s:%s:%s" % (self.bin, venv_bin_without_the_commands(self.tmp),
+                                  os.environ.get("PATH", "/usr/bin:/bin")),
             "LIBVIRT_DEFAULT_URI": uri,
             "VMFEX_CONF": self.conf,
             "VMFEX_TEST_SYSFS": self.sysfs,

@@ -5,6 +5,7 @@ One `make rpm` per session, into a temp dir; the packages are then read with
 installed launchers run with the machine's /usr/bin/python3.
 """
 import glob
+import gzip
 import os
 import re
 import shutil
@@ -494,3 +495,25 @@ def test_installed_engine_command_enables_the_shipped_role(build, tmp_path):
     status = run(command + ["status"] + options, env=env, cwd=str(tmp_path))
     assert status.returncode == 0, status.stderr
     assert status.stdout.startswith("enabled: ") and status.stderr == ""  # the role is there
+
+
+@pytest.mark.parametrize("package, command, commands", [
+    ("host", "vmfex-direct-pool", "define remove status"),
+    ("engine", "vmfex-engine", "assign check convert export host-deploy profiles register ucs"),
+])
+def test_each_command_has_its_man_page_and_bash_completion(build, tmp_path, package, command,
+                                                           commands):
+    table = file_table(getattr(build, package))
+    page = "/usr/share/man/man1/%s.1.gz" % command
+    completion = "/usr/share/bash-completion/completions/" + command
+    assert table[page][0] == "-rw-r--r--" and table[completion][0] == "-rw-r--r--"
+    others = [p for p in table if "/man/" in p or "/bash-completion/" in p]
+    assert sorted(others) == sorted([page, completion])
+    root = unpack([getattr(build, package)], str(tmp_path / "root"))
+    with gzip.open(root + page, "rt", encoding="utf-8") as text:
+        assert text.read().startswith(".TH ")
+    proc = run(["bash", "--norc", "-c", 'source "$1"; COMP_WORDS=(%s ""); COMP_CWORD=1; '
+                '_%s; echo "${COMPREPLY[@]}"' % (command, command.replace("-", "_")),
+                "bash", root + completion])
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert proc.stdout.split() == commands.split()

@@ -112,8 +112,9 @@ def run_command(prog: str, parser: argparse.ArgumentParser,
                 argv: "list | None" = None) -> int:
     """Parse `argv`, run the chosen subcommand, map errors to exit codes.
 
-    User and environment errors (VmfexError, OSError) are one line; anything
-    else is a bug in the tool: one line saying so, then the traceback.
+    User and environment errors (VmfexError, OSError, a missing module of
+    common.needs) are one line; anything else is a bug in the tool: one line
+    saying so, then the traceback.
     """
     if sys.stderr is None:
         # started with 2>&-: errors go nowhere rather than into a traceback
@@ -171,7 +172,13 @@ def _run(prog: str, args: argparse.Namespace) -> int:
         _flush_stdout()
         say(prog, "error: %s" % describe_os_error(err))
         return EXIT_FAILED
-    except Exception:
+    except Exception as err:
+        from vdsm_hook_vmfex.common.needs import missing_message, missing_module
+        module = missing_module(err)
+        if module is not None:
+            _flush_stdout()
+            say(prog, "error: %s" % missing_message(module, err))
+            return EXIT_FAILED
         import traceback
         _flush_stdout()
         say(prog, "internal error (a bug in %s, please report it with the traceback "

@@ -53,8 +53,11 @@ def run(hook_point: str, environ: dict) -> int:
         return _run_mapped(hook_point, value, environ, original)
     except Exception as err:  # mapped to exit codes below
         from vdsm_hook_vmfex.common.errors import VmfexError
+        from vdsm_hook_vmfex.common.needs import missing_message, missing_module
         if isinstance(err, VmfexError):
             _say(str(err))
+        elif missing_module(err) is not None:
+            _say(missing_message(missing_module(err), err))
         elif isinstance(err, OSError):
             _say("%s: %s" % (err.filename or "I/O error", err.strerror or err))
         else:
