@@ -1,8 +1,6 @@
 """The engine's clusters and hosts, and everything `capacity` reads in one session."""
 from typing import Dict, List, Tuple
 
-import ovirtsdk4
-
 from engine_tools.engine.client import (
     Options,
     engine_error,
@@ -11,6 +9,7 @@ from engine_tools.engine.client import (
     run_windowed,
     session,
 )
+from engine_tools.engine.sdk import ovirtsdk4
 from engine_tools.model.assign_plan import VmState
 from engine_tools.model.capacity import EngineHost
 from engine_tools.model.vnic_profiles import Networking

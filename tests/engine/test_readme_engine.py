@@ -4,6 +4,7 @@ against the simulators, `~/.config/ovirt.conf` section `production`, the
 stand-in engine-config and systemctl on PATH, and /etc and /usr/share as
 overlays in a private mount namespace (the engine's post-tasks file and the
 installed Ansible role live there; the machine's own are never touched)."""
+import json
 import os
 import shutil
 import subprocess
@@ -11,15 +12,20 @@ import sys
 
 import pytest
 
+from tests.engine.fleet_helpers import entry
 from tests.engine.helpers import MAC_A, MAC_B
-from tests.engine.ovirtsim import OvirtSimulator
-from tests.engine.ucsm_helpers import UCSM_PROFILES
-from tests.engine.ucsmsim import UcsmSimulator
+from tests.engine.leave_fixture import UCS_PROFILES
+from tests.engine.ovirtsim import OvirtSimulator, networking
+from tests.engine.ucsmsim import SimDynamicPolicy, SimServiceProfile, UcsmSimulator
+from tests.engine.ucsmsim.policies import SimQos, install
 from tests.paths import ROOT
 from tests.readme.extract import commands, example_files
 
 FAKES = os.path.join(ROOT, "tests", "engine", "fakes")
 RUN_LIMIT = 120  # a hung command fails the test instead of hanging the suite
+#: The engine's hosts and the hardware UUIDs their UCS service profiles carry.
+HOSTS = {"host1": "0b1e0000-0000-4000-8000-000000000001",
+         "host2": "0b1e0000-0000-4000-8000-000000000002"}
 
 # Each command runs with /etc and /usr/share overlaid: writes land in the
 # test's upper directories, reads fall through to the machine's.
@@ -48,10 +54,22 @@ def site(tmp_path_factory):
     if reason:
         pytest.skip(reason)
     tmp = tmp_path_factory.mktemp("readme")
-    with OvirtSimulator() as sim, UcsmSimulator(profiles=UCSM_PROFILES) as ucsm:
-        # web01's NICs are on the network the README creates vNIC profiles on.
-        sim.add_network("vmfex-net")
+    blades = [SimServiceProfile("ls-" + host, uuid, "sys/chassis-1/blade-%d" % n, "vmfex")
+              for n, (host, uuid) in enumerate(sorted(HOSTS.items()), 1)]
+    ucsm_stand_in = install(
+        UcsmSimulator(profiles=UCS_PROFILES, service_profiles=blades,
+                      dynamic_policies=[SimDynamicPolicy("vmfex", "16")]),
+        vlans=[("vlan100", 100), ("vlan200", 200), ("vlan300", 300)],
+        qos=[SimQos("gold", "100000", 10240, "gold")],
+        nwctrl=[("strict", "deny"), ("open", "allow")])
+    with OvirtSimulator() as sim, ucsm_stand_in as ucsm:
+        # web01's NICs are on the network the README creates vNIC profiles on;
+        # two hosts whose trunk NIC carries the label the leave plan uses.
+        networking.add_network(sim, "vmfex-net", clusters=["Default"])
         plain = sim.add_vnic_profile("vmfex-net", "vmfex-net")
+        for host, uuid in sorted(HOSTS.items()):
+            added = sim.add_host(host, hardware_uuid=uuid, nics=[("eth1", ["trunk"])])
+            added.attached.update(sim.network(n).id for n in ("ovirtmgmt", "vmfex-net"))
         sim.add_vm("web01", status="down", nics=[("nic1", MAC_A, plain), ("nic2", MAC_B, plain)])
         home, bin_dir, work = tmp / "home", tmp / "bin", tmp / "work"
         for d in (home / ".config", bin_dir, work):
@@ -78,6 +96,10 @@ def site(tmp_path_factory):
             os.symlink(os.path.join(FAKES, fake), str(bin_dir / fake))
         for text in example_files():
             (work / "maps.csv").write_text(text)
+        # What the shipped capacity playbook writes (docs/capacity-fleet.md).
+        (work / "fleet-capacity.json").write_text(json.dumps({
+            "format": "vmfex-fleet-capacity", "version": 1,
+            "hosts": [entry("host1", 4), entry("host2", 4)]}))
         env = dict(os.environ, HOME=str(home), LC_ALL="C.UTF-8",
                    PATH="%s:%s" % (bin_dir, os.environ.get("PATH", "/usr/bin:/bin")),
                    ENGINE_CONFIG_STATE=str(tmp / "engine-config.json"),
@@ -102,12 +124,19 @@ def test_the_readme_shows_the_engine_commands():
 
 
 def test_every_engine_command_of_the_readme_works_in_order(site):
+    said = {}
     for command in engine_commands():
         code, out, err = run(site, command)
         assert "Traceback" not in err, (command.text, err)
+        said[tuple(command.argv[1:3])] = out
         assert code == 0, "README line %d: %s\nexit %d\n%s%s" % (
             command.line, command.text, code, out, err)
-    # What the walk-through promised is so.
+    # What the walk-through promised is so: web01 left VM-FEX and came back.
+    assert "web01: moved" in said[("leave", "apply")]
+    assert "web01: rolled back" in said[("leave", "rollback")]
+    sim = site["sim"]
+    assert sorted(sim.vnic_profiles[p].name for p in sim.vms["web01"].nic_profiles) == [
+        "vmfex-Profile1", "vmfex-Profile2"]
     vm = site["sim"].vms["web01"]
     assert "vmfex" in (vm.custom_properties or {}) or any(
         p.name.startswith("vmfex-") for p in site["sim"].vnic_profiles.values())
