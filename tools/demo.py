@@ -16,7 +16,9 @@
    localhost;
 8. (tools/demo_capacity.py) `vmfex-engine capacity`: free dynamic vNICs per
    host from the fleet file and UCS Manager, one cluster passing N+1 and one
-   failing it.
+   failing it;
+9. (tools/demo_leave.py) two VMs leave VM-FEX for native oVirt networks and
+   come back by rollback.
 """
 import difflib
 import json
@@ -33,6 +35,7 @@ from engine_tools.cli import main as vmfex_engine  # noqa: E402
 from tests.engine.ovirtsim import OvirtSimulator  # noqa: E402
 from tests.engine.ucsmsim import SimProfile, UcsmSimulator  # noqa: E402
 from tools.demo_capacity import capacity_story  # noqa: E402
+from tools.demo_leave import leave_story  # noqa: E402
 
 SAMPLE = os.path.join(ROOT, "tests", "data", "vdsm-domain.xml")
 VNIC_SAMPLE = os.path.join(ROOT, "tests", "data", "vdsm-domain-vnic-profiles.xml")
@@ -329,6 +332,7 @@ def main() -> int:
         with open(secret, "w") as f:
             f.write("secret\n")
         capacity_story(tmp, secret)
+        code = leave_story(tmp, secret) or code
     return code
 
 
