@@ -499,7 +499,8 @@ def test_installed_engine_command_enables_the_shipped_role(build, tmp_path):
 
 @pytest.mark.parametrize("package, command, commands", [
     ("host", "vmfex-direct-pool", "define remove status"),
-    ("engine", "vmfex-engine", "assign check convert export host-deploy profiles register ucs"),
+    ("engine", "vmfex-engine",
+     "assign capacity check convert export host-deploy leave profiles register ucs"),
 ])
 def test_each_command_has_its_man_page_and_bash_completion(build, tmp_path, package, command,
                                                            commands):
