@@ -6,10 +6,10 @@ from engine_tools.engine.client import (
     engine_error,
     read_networking,
     read_vms,
-    run_windowed,
     session,
 )
 from engine_tools.engine.sdk import ovirtsdk4
+from engine_tools.engine.window import list_all
 from engine_tools.model.assign_plan import VmState
 from engine_tools.model.capacity import EngineHost
 from engine_tools.model.vnic_profiles import Networking
@@ -35,11 +35,7 @@ def read_hosts(connection) -> Tuple[Dict[str, str], List[EngineHost]]:
     system = connection.system_service()
     starts = [("clusters", lambda: system.clusters_service().list(wait=False)),
               ("hosts", lambda: system.hosts_service().list(wait=False))]
-    found = {}
-    for key, result, error in run_windowed(starts, timeout=connection.vmfex_options.timeout):
-        if error is not None:
-            raise error
-        found[key] = result
+    found = list_all(connection, starts)
     clusters = {c.id: c.name or c.id for c in found["clusters"]}
     return clusters, [_host(h) for h in found["hosts"]]
 

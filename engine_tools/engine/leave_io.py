@@ -8,6 +8,7 @@ from engine_tools.engine import client
 from engine_tools.engine.reads import profile_of
 from engine_tools.engine.sdk import types
 from engine_tools.engine.session import timeout_of
+from engine_tools.engine.window import list_all
 from engine_tools.model.leave_plan import (
     EngineCluster,
     EngineHost,
@@ -37,23 +38,9 @@ def read_inventory(connection, names: Optional[List[str]] = None) -> Inventory:
         ("hosts", lambda: system.hosts_service().list(
             follow="nics.network_labels,network_attachments", wait=False)),
     ]
-    found = {}
-    timeout = timeout_of(connection)
-    for key, result, error in client.run_windowed(starts, timeout=timeout):
-        if error is not None:
-            raise error
-        found[key] = result
+    found = list_all(connection, starts)
     dcs = {dc.id: dc.name for dc in found["dcs"]}
-    qos = {}
-    dc_service = system.data_centers_service()
-    for dc_id, result, error in client.run_windowed(
-            ((dc_id, lambda dc_id=dc_id: dc_service.data_center_service(dc_id)
-              .qoss_service().list(wait=False)) for dc_id in sorted(dcs)), timeout=timeout):
-        if error is not None:
-            raise error
-        for item in result:
-            if item.type is None or item.type.value == "network":
-                qos[item.id] = (item.name, dc_id)
+    qos = read_qos(connection, sorted(dcs))
     clusters = {}
     for cluster in found["clusters"]:
         clusters[cluster.id] = EngineCluster(
@@ -83,12 +70,7 @@ def read_networking(connection) -> Tuple[Dict[str, EngineNetwork], Dict[str, Pro
         ("profiles", lambda: system.vnic_profiles_service().list(wait=False)),
         ("filters", lambda: system.network_filters_service().list(wait=False)),
     ]
-    found = {}
-    for key, result, error in client.run_windowed(starts,
-                                                  timeout=timeout_of(connection)):
-        if error is not None:
-            raise error
-        found[key] = result
+    found = list_all(connection, starts)
     return ({n.id: _network(n) for n in found["networks"]},
             {p.id: profile_of(p) for p in found["profiles"]},
             {f.name: f.id for f in found["filters"]})

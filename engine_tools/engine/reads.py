@@ -11,7 +11,7 @@ from engine_tools.engine.session import (
     session,
     timeout_of,
 )
-from engine_tools.engine.window import run_windowed, wait_answer
+from engine_tools.engine.window import list_all, run_windowed, wait_answer
 from engine_tools.model.assign_plan import VmState
 from engine_tools.model.vnic_profiles import Network, Networking, Nic, Profile
 
@@ -258,11 +258,7 @@ def read_networking(connection) -> Networking:
         ("networks", lambda: system.networks_service().list(wait=False)),
         ("profiles", lambda: system.vnic_profiles_service().list(wait=False)),
     ]
-    found = {}
-    for key, result, error in run_windowed(starts, timeout=timeout_of(connection)):
-        if error is not None:
-            raise error
-        found[key] = result
+    found = list_all(connection, starts)
     dc_names = {dc.id: dc.name for dc in found["dcs"]}
     networks = {}
     for net in found["networks"]:

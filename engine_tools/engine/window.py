@@ -120,6 +120,17 @@ def run_windowed(starts: Iterable, window: int = WINDOW,
         raise Interrupted("interrupted by %s: no new request sent, the ones sent were "
                           "waited for" % signal_name)
 
+
+def list_all(connection, starts: Iterable) -> Dict:
+    """{key: result} of (key, start) pairs of whole lists, in flight at once
+    (run_windowed, the connection's timeout); the first error is raised."""
+    found = {}
+    for key, result, error in run_windowed(starts, timeout=timeout_of(connection)):
+        if error is not None:
+            raise error
+        found[key] = result
+    return found
+
 def _outcome(error: Optional[Exception]) -> Outcome:
     if error is None:
         return Outcome("ok", "")
