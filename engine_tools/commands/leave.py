@@ -127,37 +127,6 @@ def add_parser(subparsers) -> None:
     status.set_defaults(run=run_status)
 
 
-class SafeText(object):
-    """A text stream that writes what its encoding cannot hold as escapes
-    (a non-ASCII VM name under LC_ALL=C on Python 3.6, which does not coerce
-    the C locale)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.encoding = getattr(stream, "encoding", None) or "ascii"
-
-    def write(self, text: str) -> int:
-        try:
-            text.encode(self.encoding)
-        except (UnicodeEncodeError, LookupError):
-            text = text.encode("ascii", "backslashreplace").decode("ascii")
-        return self.stream.write(text)
-
-    def flush(self) -> None:
-        self.stream.flush()
-
-    def isatty(self) -> bool:
-        return self.stream.isatty()
-
-
-def _out() -> TextIO:
-    return SafeText(sys.stdout)
-
-
-def _err() -> TextIO:
-    return SafeText(sys.stderr)
-
-
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -181,7 +150,7 @@ def run_plan(args: argparse.Namespace) -> int:
     if args.mtu != 0 and not 68 <= args.mtu <= 65520:
         raise UsageError("--mtu %d: expected 0 (the engine's default) or 68 to 65520"
                          % args.mtu)
-    view = leave_reads.read_view(options, _err())
+    view = leave_reads.read_view(options, sys.stderr)
     with engine_client.session(engine_options(args)) as connection:
         inventory = leave_io.read_inventory(connection, args.vms or None)
     missing = sorted(set(args.vms or ()) - set(inventory.vms))
@@ -192,11 +161,11 @@ def run_plan(args: argparse.Namespace) -> int:
     if args.output:
         write_plan(plan, args.output)
     if args.json:
-        _out().write(json.dumps(plan, indent=2, sort_keys=True) + "\n")
+        sys.stdout.write(json.dumps(plan, indent=2, sort_keys=True) + "\n")
     else:
-        print_plan(plan, _out())
+        print_plan(plan, sys.stdout)
         if args.output:
-            _out().write("plan written to %s: review it, then 'vmfex-engine leave "
+            sys.stdout.write("plan written to %s: review it, then 'vmfex-engine leave "
                              "apply %s'\n" % (args.output, args.output))
     return 0
 
@@ -273,14 +242,14 @@ def run_apply(args: argparse.Namespace) -> int:
     try:
         plan = load_plan(args.plan)
     except leave_apply.PlanError as e:
-        return _plan_problems(e, _err())
+        return _plan_problems(e, sys.stderr)
     journal = args.journal or args.plan + ".journal"
     try:
         return leave_apply.apply(plan, args.plan, engine_options(args), journal,
                                  args.batch, args.only, args.running, args.json,
-                                 _out(), _err())
+                                 sys.stdout, sys.stderr)
     except leave_apply.PlanError as e:
-        return _plan_problems(e, _err())
+        return _plan_problems(e, sys.stderr)
 
 
 def _plan_problems(error, err: TextIO) -> int:
@@ -292,7 +261,7 @@ def _plan_problems(error, err: TextIO) -> int:
 
 def run_rollback(args: argparse.Namespace) -> int:
     return leave_apply.rollback(args.journal, engine_options(args), args.json,
-                                _out(), _err())
+                                sys.stdout, sys.stderr)
 
 
 # -- status --------------------------------------------------------------------
@@ -307,10 +276,10 @@ def run_status(args: argparse.Namespace) -> int:
         counts = {}
         for row in rows:
             counts[row["state"]] = counts.get(row["state"], 0) + 1
-        _out().write(json.dumps({"nics": rows, "counts": counts}, indent=2,
+        sys.stdout.write(json.dumps({"nics": rows, "counts": counts}, indent=2,
                                     sort_keys=True) + "\n")
     else:
-        write_status(rows, _out())
+        write_status(rows, sys.stdout)
     return 0
 
 
