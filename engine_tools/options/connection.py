@@ -87,6 +87,18 @@ def _check_ca_file(path: str, what: str) -> None:
         raise OptionError("cannot read %s %s: %s" % (what, path, e.strerror)) from None
 
 
+def _password(path, what: str, value, prompt: str, missing: str) -> str:
+    """The password from its file, else the config section's value, else
+    asked on a terminal; `missing` (an OptionError) when none can be had."""
+    if path:
+        return read_password_file(path, what)
+    if value:
+        return value
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    raise OptionError(missing)
+
+
 def engine_options(args: argparse.Namespace):
     """engine.client.Options from the command line completed from the section;
     warns on stderr when TLS verification is off."""
@@ -98,15 +110,10 @@ def engine_options(args: argparse.Namespace):
     user = values["username"]
     if not user:
         raise OptionError("no user name: give --username (e.g. admin@internal)")
-    if values["password_file"]:
-        password = read_password_file(values["password_file"], "the --password-file")
-    elif values["password"]:
-        password = values["password"]
-    elif sys.stdin.isatty():
-        password = getpass.getpass("Password for %s: " % user)
-    else:
-        raise OptionError("no password: give --password-file FILE, a password in the "
-                          "--config section, or run on a terminal to be asked")
+    password = _password(values["password_file"], "the --password-file", values["password"],
+                         "Password for %s: " % user,
+                         "no password: give --password-file FILE, a password in the "
+                         "--config section, or run on a terminal to be asked")
     url = api_url(values["engine_url"])
     ca_file = values["ca_file"] or None
     if ca_file is not None:
@@ -138,16 +145,10 @@ def ucsm_options(args: argparse.Namespace):
     if not user:
         raise OptionError("no UCS Manager user: give --ucsm-username USER")
     # Last: it may ask on the terminal, after every other option was checked.
-    if values["ucsm_password_file"]:
-        password = read_password_file(values["ucsm_password_file"],
-                                      "UCS Manager password file")
-    elif values["ucsm_password"]:
-        password = values["ucsm_password"]
-    elif sys.stdin.isatty():
-        password = getpass.getpass("UCS Manager password for %s: " % user)
-    else:
-        raise OptionError("no UCS Manager password: give --ucsm-password-file FILE, "
-                          "ucsm_password in the --config section, or run on a terminal")
+    password = _password(values["ucsm_password_file"], "UCS Manager password file",
+                         values["ucsm_password"], "UCS Manager password for %s: " % user,
+                         "no UCS Manager password: give --ucsm-password-file FILE, "
+                         "ucsm_password in the --config section, or run on a terminal")
     return UcsmOptions(host, port, user, password, values["ucsm_ca_file"] or None,
                        bool(values["ucsm_insecure"]), values["ucsm_timeout"])
 
