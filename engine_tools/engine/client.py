@@ -2,8 +2,7 @@
 import for all of them. Each job is its own module, lower ones first:
 
 - session: connect, log in and out, SDK failures as one-line EngineErrors
-- config: connection options from the command line and ovirt.conf
-- window: the bounded request window and send_all (each write once)
+- window: the bounded request window, send_all (each write once), list_all
 - reads: VMs and the vNIC profile model
 - writes: VM properties, vNIC profiles added, NICs moved
 """
