@@ -184,12 +184,19 @@ class _Deadline(object):
 
     def __exit__(self, *exc) -> None:
         self._timer.cancel()
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets = []
 
     def watch(self, sock: socket.socket) -> None:
+        # A duplicate: ssl's wrap_socket detaches the socket it wraps, and
+        # shutting down a detached socket fails (EBADF) and ends nothing.
+        # Both descriptors name one connection, which shutdown() ends.
         with self._lock:
-            self._sockets.append(sock)
+            self._sockets.append(sock.dup())
             if self.expired:
-                _shut(sock)
+                _shut(self._sockets[-1])
 
     def _expire(self) -> None:
         with self._lock:

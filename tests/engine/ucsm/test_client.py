@@ -1,6 +1,8 @@
 """engine_tools.ucsm.client: the real ucsmsdk over HTTPS to the UCS Manager stand-in
 (certificates, credentials, timeouts, logout, arbitrary answers) and the
 pure name checks."""
+import time
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -102,9 +104,13 @@ def test_an_answer_trickled_one_byte_at_a_time_is_bounded_as_a_whole(ucsm_sim, u
     # every byte comes well within the 1 s socket timeout; the login answer
     # (about 300 bytes) alone would take 15 s, and then it would succeed
     ucsm_sim.trickle = 0.05
+    started = time.monotonic()
     code, out, err = run_engine(PROFILES + ucsm_conn[:-1] + ["1"])
     assert_one_line_error(code, err, "did not answer within 1 s")
     assert ucsm_sim.methods[0] == "aaaLogin"
+    # The bound, not a speed: the login plus one logout are two timeouts;
+    # reading the trickled answer to its end would take 15 s.
+    assert time.monotonic() - started < 8
 
 
 def test_login_answer_without_version_reads_the_firmware(tmp_path):
