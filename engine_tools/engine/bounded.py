@@ -13,7 +13,12 @@ T = TypeVar("T")
 
 
 class Expired(Exception):
-    """The call did not return within its deadline (it may still be running)."""
+    """The call did not return within its deadline; `thread` may still be
+    running it."""
+
+    def __init__(self, thread: threading.Thread) -> None:
+        Exception.__init__(self, "no answer within the deadline")
+        self.thread = thread
 
 
 def call_within(function: Callable[[], T], seconds: float) -> T:
@@ -30,7 +35,7 @@ def call_within(function: Callable[[], T], seconds: float) -> T:
     thread.start()
     thread.join(seconds)
     if thread.is_alive():
-        raise Expired()
+        raise Expired(thread)
     if "error" in box:
         raise box["error"]
     return box["result"]

@@ -49,6 +49,31 @@ def _libxml2_quiet() -> Iterator[None]:
         os.close(null)
 
 
+def give_up(future, waiter) -> None:
+    """End the SDK's wait for a request nobody waits for any more.
+
+    ovirtsdk4 4.6 reads the finished transfers of all futures at once
+    (curl_multi_info_read in Connection.__wait) and raises on the first
+    failed one: the others' failures are consumed with it, and their waits
+    then loop forever without blocking (perform, then select with no socket
+    left returns at once), a core's worth of CPU each until exit. Marking the
+    transfer finished, as __wait itself does (Connection._curls), lets that
+    loop detach it and end. A later SDK without these names is left as is.
+    """
+    context = getattr(future, "_context", None)
+    connection = getattr(future, "_connection", None)
+    finished = getattr(connection, "_curls", None)
+    if not context or not isinstance(finished, set):
+        return
+    for _ in range(5):
+        # __wait rebinds _curls (a union) on each turn: an add between its
+        # read and its store is lost, so look again.
+        connection._curls.add(context[0])
+        waiter.join(0.01)
+        if not waiter.is_alive() or context[0] in connection._curls:
+            return
+
+
 def wait_answer(future, timeout: float, bound: Optional[float] = None):
     """The future's result. The SDK bounds the request; the deadline here
     (default: the request, a login and the repeated request) also bounds the
@@ -56,7 +81,8 @@ def wait_answer(future, timeout: float, bound: Optional[float] = None):
     try:
         with _libxml2_quiet():
             return call_within(future.wait, bound or 3 * timeout + 1)
-    except Expired:
+    except Expired as e:
+        give_up(future, e.thread)
         raise NoAnswer("no answer") from None
     except ovirtsdk4.Error as e:
         code = getattr(e, "code", None)
