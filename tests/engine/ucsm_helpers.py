@@ -1,9 +1,10 @@
 """Shared by the UCS Manager tests: the stand-in's profiles, options, a
-subprocess runner (vmfex-engine as it is really run) and error checks."""
+runner (vmfex-engine in this process, or as it is really run) and error checks."""
 import os
 import subprocess
 import sys
 
+from tests.engine.tool import in_process
 from tests.engine.ucsmsim import SimProfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -26,7 +27,10 @@ def ucsm_args(sim, tmp_path, password="secret", ca_file=None):
 
 
 def run_engine(argv, env=None, prelude=""):
-    """`python3 -m engine_tools ARGV` (with `prelude` run first, if given)."""
+    """`vmfex-engine ARGV` in this process; with an environment of its own or
+    with `prelude` run first, `python3 -m engine_tools ARGV` as a process."""
+    if env is None and not prelude:
+        return in_process(argv)
     if prelude:
         command = [sys.executable, "-c", prelude + "import sys; from engine_tools.cli "
                    "import main; sys.exit(main())"] + argv

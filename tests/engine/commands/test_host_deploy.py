@@ -1,5 +1,7 @@
 """`vmfex-engine host-deploy`: the engine's post-tasks file, edited on samples
-an administrator could have, run as the command is run."""
+an administrator could have; main() in this process, and as a process
+where that is what is tested (another user, a full stdout, a read-only
+mount, the C locale)."""
 import os
 import shutil
 import stat
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from engine_tools.deploy import post_tasks
 from tests.engine.post_tasks_sample import POST_TASKS_SAMPLE
+from tests.engine.tool import in_process
 from tests.paths import ROOT
 from vdsm_hook_vmfex.common.errors import VmfexError
 
@@ -51,10 +54,12 @@ sys.exit(main(sys.argv[3:]))
 
 
 def host_deploy(*args: str, as_user: "tuple | None" = None) -> subprocess.CompletedProcess:
-    argv = [sys.executable, "-m", "engine_tools", "host-deploy"] + list(args)
-    if as_user:
-        argv = [sys.executable, "-c", AS_USER, str(as_user[0]), str(as_user[1]),
-                "host-deploy"] + list(args)
+    """`vmfex-engine host-deploy ARGS` in this process; as another user, a process."""
+    if not as_user:
+        code, out, err = in_process(["host-deploy"] + list(args))
+        return subprocess.CompletedProcess(args, code, out, err)
+    argv = [sys.executable, "-c", AS_USER, str(as_user[0]), str(as_user[1]),
+            "host-deploy"] + list(args)
     return subprocess.run(argv, cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, timeout=60)
