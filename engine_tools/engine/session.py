@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from engine_tools.engine.bounded import Expired, call_within
 from engine_tools.engine.sdk import ovirtsdk4
+from engine_tools.engine.sdk_waits import patient
 from vdsm_hook_vmfex.common.errors import VmfexError
 
 ENGINE_PATH = "/ovirt-engine"
@@ -79,6 +80,7 @@ def connect(options: Options) -> "ovirtsdk4.Connection":
         raise EngineError("cannot connect to %s: %s" % (options.url, e)) from None
     # What the readers below need to bound their waits and word their errors.
     connection.vmfex_options = options
+    patient(connection)
     try:
         call_within(connection.authenticate, options.timeout)
     except Expired:

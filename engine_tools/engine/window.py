@@ -11,6 +11,7 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 from engine_tools.engine import interrupt
 from engine_tools.engine.bounded import Expired, call_within
 from engine_tools.engine.sdk import ovirtsdk4
+from engine_tools.engine.sdk_waits import give_up
 from engine_tools.engine.session import (
     DEFAULT_TIMEOUT,
     WINDOW,
@@ -47,31 +48,6 @@ def _libxml2_quiet() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(null)
-
-
-def give_up(future, waiter) -> None:
-    """End the SDK's wait for a request nobody waits for any more.
-
-    ovirtsdk4 4.6 reads the finished transfers of all futures at once
-    (curl_multi_info_read in Connection.__wait) and raises on the first
-    failed one: the others' failures are consumed with it, and their waits
-    then loop forever without blocking (perform, then select with no socket
-    left returns at once), a core's worth of CPU each until exit. Marking the
-    transfer finished, as __wait itself does (Connection._curls), lets that
-    loop detach it and end. A later SDK without these names is left as is.
-    """
-    context = getattr(future, "_context", None)
-    connection = getattr(future, "_connection", None)
-    finished = getattr(connection, "_curls", None)
-    if not context or not isinstance(finished, set):
-        return
-    for _ in range(5):
-        # __wait rebinds _curls (a union) on each turn: an add between its
-        # read and its store is lost, so look again.
-        connection._curls.add(context[0])
-        waiter.join(0.01)
-        if not waiter.is_alive() or context[0] in connection._curls:
-            return
 
 
 def wait_answer(future, timeout: float, bound: Optional[float] = None):
