@@ -84,11 +84,14 @@ test-engine: deps
 check: deps
 	@$(MAKE) --no-print-directory -j4 --output-sync=target lint test-host test-engine test-libvirtd
 
-# The real-libvirtd tier in its own pytest process (a private libvirtd, see
-# tests/libvirtd/daemon.py). It prints how many of its tests ran; where it
-# cannot run it says why in one line, and with CI=true a skip fails.
+# The real-libvirtd tier in its own pytest processes (two workers, each with
+# its private libvirtd, see tests/libvirtd/daemon.py; LIBVIRTD_WORKERS=0 for
+# one). It prints how many of its tests ran; where it cannot run it says why
+# in one line, and with CI=true a skip fails.
+LIBVIRTD_WORKERS ?= 2
 test-libvirtd: deps
-	$(PY) -m pytest -q -rfE -p tests.libvirtd.tally -m libvirtd $(LIBVIRTD_TESTS)
+	$(PY) -m pytest -q -rfE -p tests.libvirtd.tally $(if $(filter-out 0,$(LIBVIRTD_WORKERS)),-n $(LIBVIRTD_WORKERS)) \
+		-m libvirtd $(LIBVIRTD_TESTS)
 
 # The Ansible tests again with ansible-core 2.12, what older oVirt 4.5 engines
 # run (not part of check: its own venv from PyPI).

@@ -3,6 +3,8 @@ plugin (`-p tests.libvirtd.tally`, see the Makefile), so it sees the reports
 of tests/ansible too (hooks in a conftest see only their own directory's)."""
 import os
 
+import pytest
+
 # The tier: tests/libvirtd and the Ansible tests, which need a real daemon too.
 TIER = ("tests/libvirtd/", "tests/ansible/")
 
@@ -21,6 +23,12 @@ def _in_tier(nodeid: str) -> bool:
 
 def pytest_collection_finish(session):
     _Tally.selected = sum(1 for item in session.items if _in_tier(item.nodeid))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    # with pytest-xdist the workers collect; every worker collects them all
+    _Tally.selected = sum(1 for nodeid in ids if _in_tier(nodeid))
 
 
 def pytest_runtest_logreport(report):
