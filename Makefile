@@ -16,6 +16,10 @@ APT_PACKAGES := python3-venv python3-lxml python3-libvirt python3-cryptography p
 # udev, iptables and dnsmasq, and the tier runs its own private daemon.
 LIBVIRTD_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 libvirt-clients
 PY_SOURCES := vdsm_hook_vmfex engine_tools
+# Byte-code caches (__pycache__, ignored by git and the tarball) as installed
+# code has them: with PYTHONDONTWRITEBYTECODE set, every one of the hundreds
+# of interpreters the tests start compiles this tree's modules again.
+unexport PYTHONDONTWRITEBYTECODE
 LINT_PATHS := vdsm_hook_vmfex engine_tools tests tools bench packaging/generate_docs.py
 
 .PHONY: all deps apt qemu-user venv check lint test test-host test-engine test-libvirtd test-ansible-compat demo bench bench-engine dist srpm rpm clean
