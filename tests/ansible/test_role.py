@@ -256,14 +256,6 @@ def test_engine_host_deploy_runs_the_role_once_enabled(host, conn):
     assert network_state(conn) is None
 
 
-def test_shipped_files_pass_ansible_lint():
-    lint = shutil.which("ansible-lint", path=os.path.dirname(sys.executable))
-    proc = subprocess.run([lint, "--offline", os.path.join("packaging", "ansible")],
-                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout
-
-
 def test_engine_host_deploy_takes_per_host_values_from_a_task_above_the_block(host, conn):
     engine_playbook, post_tasks = engine_files(
         host.tmp, "- name: VM-FEX is optional on this host\n"
