@@ -2,6 +2,7 @@
 (every `import`, also those inside functions) and fail on any cycle between
 modules or between sibling subpackages ("rooms")."""
 import ast
+import glob
 import os
 
 import pytest
@@ -149,3 +150,32 @@ def test_pure_rooms_do_no_io():
 ])
 def test_the_cycle_finder_finds_cycles(graph, expected):
     assert _cycles(graph) == expected
+
+
+def _starts_domains_marked(node) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == "STARTS_DOMAINS" for n in ast.walk(node))
+
+
+def test_every_test_that_starts_a_domain_runs_on_one_libvirtd_worker():
+    """Two workers' domains would share macvtap device nodes
+    (tests/libvirtd/fixtures.py STARTS_DOMAINS)."""
+    starts = {"start_paused", "createWithFlags", "create"}
+    unmarked = []
+    for folder in ("libvirtd", "ansible"):
+        for path in sorted(glob.glob(os.path.join(ROOT, "tests", folder, "test_*.py"))):
+            with open(path) as src:
+                tree = ast.parse(src.read())
+            module_marked = any(
+                isinstance(node, ast.Assign) and _starts_domains_marked(node)
+                and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
+                for node in tree.body)
+            for node in tree.body:
+                if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test_")):
+                    continue
+                calls = {getattr(c.func, "attr", getattr(c.func, "id", None))
+                         for c in ast.walk(node) if isinstance(c, ast.Call)}
+                marked = module_marked or any(_starts_domains_marked(d)
+                                              for d in node.decorator_list)
+                if calls & starts and not marked:
+                    unmarked.append("%s::%s" % (os.path.relpath(path, ROOT), node.name))
+    assert unmarked == []

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.ansible.hosts import CAPACITY_PLAYBOOK
+from tests.libvirtd.fixtures import STARTS_DOMAINS
 from tests.libvirtd.helpers import small_domain, start_paused
 
 pytestmark = pytest.mark.libvirtd
@@ -22,6 +23,7 @@ def table(run) -> "list":
     return lines + fleet
 
 
+@STARTS_DOMAINS
 def test_fleet_file_and_table_for_hosts_that_answer_and_one_that_cannot(host, conn):
     host.add_vnics(VNICS)
     assert host.pool("define").returncode == 0

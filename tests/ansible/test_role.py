@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from tests.ansible.hosts import PLAYBOOK, ROLE, ROOT
+from tests.libvirtd.fixtures import STARTS_DOMAINS
 from tests.libvirtd.helpers import small_domain, start_paused
 
 pytestmark = pytest.mark.libvirtd
@@ -148,6 +149,7 @@ def test_bad_device_name_is_reported_in_one_line(host, conn):
     assert "Traceback" not in run.stdout + run.stderr
 
 
+@STARTS_DOMAINS
 def test_pool_in_use_is_not_redefined_and_the_refusal_reported(host, conn):
     host.add_vnics(VNICS)
     assert host.ansible_playbook(PLAYBOOK, host.inventory()).rc == 0

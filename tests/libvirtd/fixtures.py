@@ -17,6 +17,15 @@ VNICS = 4
 CACHE_DIR = os.path.join(ROOT, "build", "libvirtd-cache")
 
 
+#: Every test that starts a domain on a pool is in this pytest-xdist group,
+#: run by one worker (make test-libvirtd: --dist loadgroup). A domain on the
+#: pool gets a macvtap, whose device node is /dev/tap<ifindex> in the one
+#: /dev all namespaces share; each daemon's network namespace counts ifindex
+#: from 1, so two workers' macvtaps take the same node, and a qemu then holds
+#: the other worker's device ("Link has been severed" once that one is gone).
+STARTS_DOMAINS = pytest.mark.xdist_group("starts-domains")
+
+
 class _Shared(object):
     """The process's daemon. pytest makes one session fixture per conftest
     that imports `libvirtd`; they share this daemon, stopped by the last."""

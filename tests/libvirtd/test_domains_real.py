@@ -4,6 +4,7 @@ import libvirt
 import pytest
 from lxml import etree
 
+from tests.libvirtd.fixtures import STARTS_DOMAINS
 from tests.libvirtd.helpers import (
     NETWORK,
     NO_NETWORK,
@@ -23,7 +24,7 @@ from tests.libvirtd.helpers import (
     vmfex_map,
 )
 
-pytestmark = pytest.mark.libvirtd
+pytestmark = [pytest.mark.libvirtd, STARTS_DOMAINS]
 
 SAMPLE_MAP = {"00:1a:4a:16:01:b0": "Profile1", "00:1a:4a:16:01:b1": "Profile2"}
 

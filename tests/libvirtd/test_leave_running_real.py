@@ -13,6 +13,7 @@ import libvirt
 import pytest
 from lxml import etree
 
+from tests.libvirtd.fixtures import STARTS_DOMAINS
 from tests.libvirtd.helpers import (
     HOTPLUG_DEVICES,
     NETWORK,
@@ -24,7 +25,7 @@ from tests.libvirtd.helpers import (
     vmfex_map,
 )
 
-pytestmark = pytest.mark.libvirtd
+pytestmark = [pytest.mark.libvirtd, STARTS_DOMAINS]
 
 BRIDGE = "br0"
 # The oVirt network of the VM-FEX vNIC profile: VDSM's <source bridge> for it.

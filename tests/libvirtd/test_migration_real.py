@@ -2,9 +2,10 @@
 from the live network XML a real libvirtd keeps for running domains."""
 import pytest
 
+from tests.libvirtd.fixtures import STARTS_DOMAINS
 from tests.libvirtd.helpers import NETWORK, mac, small_domain, start_paused, tcg_sample, vmfex_map
 
-pytestmark = pytest.mark.libvirtd
+pytestmark = [pytest.mark.libvirtd, STARTS_DOMAINS]
 
 # The VM arriving: both of its VM-FEX NICs are mapped, so it needs 2 vNICs.
 ARRIVING_MAP = {"00:1a:4a:16:01:b0": "Profile1", "00:1a:4a:16:01:b1": "Profile2"}

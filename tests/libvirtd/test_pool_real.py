@@ -4,10 +4,11 @@ import json
 import pytest
 from lxml import etree
 
+from tests.libvirtd.fixtures import STARTS_DOMAINS
 from tests.libvirtd.helpers import NETWORK, mac, small_domain, start_paused
 from tests.sysfs_helpers import ZERO, add_pci_nic
 
-pytestmark = pytest.mark.libvirtd
+pytestmark = [pytest.mark.libvirtd, STARTS_DOMAINS]
 
 
 def forward_devices(net, flags: int = 0):

@@ -8,11 +8,12 @@ import sys
 
 import pytest
 
+from tests.libvirtd.fixtures import STARTS_DOMAINS
 from tests.paths import ROOT
 from tests.readme.extract import commands
 from tests.sysfs_helpers import ZERO, add_pci_nic
 
-pytestmark = pytest.mark.libvirtd
+pytestmark = [pytest.mark.libvirtd, STARTS_DOMAINS]
 
 WRAPPER = """#!/bin/sh
 if [ "$1" = define ]; then set -- "$@" --sysfs-root "%s"; fi
