@@ -76,9 +76,9 @@ test-host: deps
 	$(PY) -m pytest -q $(HOST_TESTS)
 
 # The engine tests spend much of their time waiting (timeouts, a slow or
-# silent simulated engine), so two workers (pytest-xdist) overlap the waits;
+# silent simulated engine), so four workers (pytest-xdist) overlap the waits;
 # ENGINE_WORKERS=0 runs them in this one process.
-ENGINE_WORKERS ?= 2
+ENGINE_WORKERS ?= 4
 test-engine: deps
 	$(PY) -m pytest -q $(if $(filter-out 0,$(ENGINE_WORKERS)),-n $(ENGINE_WORKERS)) $(ENGINE_TESTS)
 
