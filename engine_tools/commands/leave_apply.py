@@ -165,35 +165,17 @@ def create_objects(run: Run, plan: dict, path: str) -> Dict[str, str]:
         raise PlanError(problems)
     networks, profiles, filters, _, qos, clusters = state
     ids = {}
-    new_networks = set()
-    for net in plan["networks"]:
-        if not net["id"]:
-            new_networks.add(net["key"])
-        found = net["id"] or leave_journal.created(run.steps, "network").get(net["key"])
-        if found not in networks:
-            found = _adopt(run, "network", net, next(
-                (n.id for n in networks.values() if n.name == net["name"]
-                 and n.data_center_id == net["data_center_id"]), None))
-        if found is not None:
-            ids[net["key"]] = found
-    _create(run, "network", [n for n in plan["networks"] if n["key"] not in ids], ids,
-            lambda n: leave_io.add_network_start(conn, n),
-            lambda n: {"name": n["name"], "data_center_id": n["data_center_id"],
-                       "before": None})
+    new_networks = {n["key"] for n in plan["networks"] if not n["id"]}
+    _find_or_create(run, "network", plan["networks"], ids, networks, lambda net: next(
+        (n.id for n in networks.values() if n.name == net["name"]
+         and n.data_center_id == net["data_center_id"]), None),
+        lambda n: leave_io.add_network_start(conn, n))
     _labels(run, plan, ids, new_networks)
     _attach(run, plan, ids, clusters, new_networks)
-    for item in plan["qos"]:
-        found = item["id"] or leave_journal.created(run.steps, "qos").get(item["key"])
-        if found not in qos:
-            found = _adopt(run, "qos", item, next(
-                (i for i, (name, dc) in qos.items() if name == item["name"]
-                 and dc == item["data_center_id"]), None))
-        if found is not None:
-            ids[item["key"]] = found
-    _create(run, "qos", [q for q in plan["qos"] if q["key"] not in ids], ids,
-            lambda q: leave_io.add_qos_start(conn, q),
-            lambda q: {"name": q["name"], "data_center_id": q["data_center_id"],
-                       "before": None})
+    _find_or_create(run, "qos", plan["qos"], ids, qos, lambda item: next(
+        (i for i, (name, dc) in qos.items() if name == item["name"]
+         and dc == item["data_center_id"]), None),
+        lambda q: leave_io.add_qos_start(conn, q))
     todo = []
     for prof in plan["profiles"]:
         network_id = ids.get(prof["network"])
@@ -223,6 +205,24 @@ def _adopt(run: Run, op: str, item: dict, found: Optional[str]) -> Optional[str]
             "intent", "failed"):
         run.record(op, item["key"], "done", id=found, name=item["name"])
     return found
+
+
+def _find_or_create(run: Run, op: str, items: List[dict], ids: Dict[str, str], present,
+                    named, start) -> None:
+    """Put the id of each of `items` into `ids`: the planned one, one an
+    earlier run created (journal), one with its name and data center
+    (`named(item)`, adopted), or else a new one (`start(item)`); `present`:
+    the ids the engine has."""
+    created = leave_journal.created(run.steps, op)
+    for item in items:
+        found = item["id"] or created.get(item["key"])
+        if found not in present:
+            found = _adopt(run, op, item, named(item))
+        if found is not None:
+            ids[item["key"]] = found
+    _create(run, op, [i for i in items if i["key"] not in ids], ids, start,
+            lambda i: {"name": i["name"], "data_center_id": i["data_center_id"],
+                       "before": None})
 
 
 def _create(run: Run, op: str, items: List[dict], ids: Dict[str, str], start, intent) -> None:
