@@ -1,8 +1,6 @@
 """Shared by the vmfex-engine tests: sample MACs and in-process runners."""
-import contextlib
-import io
-
 from engine_tools.cli import main
+from tests.engine.tool import in_process
 
 MAC_A, MAC_B = "00:1a:4a:16:01:b0", "00:1a:4a:16:01:b1"
 MAC_C, MAC_D = "00:1a:4a:16:02:01", "00:1a:4a:16:03:01"
@@ -21,15 +19,22 @@ def run(capsys, argv):
 
 
 def run_main(argv):
-    """(exit code, stdout, stderr) of main(argv) in this process."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue(), err.getvalue()
+    """(exit code, stdout, stderr) of main(argv) in this process (tool.in_process)."""
+    return in_process(argv)
 
 #: The top-level keys of every write command's --json document (docs/json.md).
 WRITE_KEYS = ["command", "dry_run", "items", "problems", "readback_error", "stopped",
               "summary"]
+
+
+def sample_maps(sim, count):
+    """`count` sample VMs, down, each with a map of its first NIC to 'P' and
+    one other property; their names."""
+    sim.add_sample_vms(count)
+    names = sorted(name for name in sim.vms if name.startswith("vm"))
+    with sim.lock:
+        for name in names:
+            sim.set_status(name, "down")
+            vm = sim.vms[name]
+            vm.custom_properties = {"vmfex": "{'%s': 'P'}" % vm.nics[0][1], "keep": "1"}
+    return names

@@ -6,7 +6,7 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.engine.helpers import MAC_D, run_main
+from tests.engine.helpers import MAC_D, run_main, sample_maps
 from tests.engine.ovirtsim import OvirtSimulator
 from tests.engine.tool import vmfex_engine
 
@@ -90,13 +90,7 @@ def test_profiles_create_engine_dying_ends_with_the_summary(sim, conn, tmp_path)
 
 def test_engine_dying_mid_convert_ends_with_the_summary_and_a_rerun_finishes(sim, conn,
                                                                                tmp_path):
-    sim.add_sample_vms(30)
-    sample = sorted(name for name in sim.vms if name.startswith("vm"))
-    with sim.lock:
-        for name in sample:
-            sim.set_status(name, "down")
-            vm = sim.vms[name]
-            vm.custom_properties = {"vmfex": "{'%s': 'P'}" % vm.nics[0][1], "keep": "1"}
+    sample = sample_maps(sim, 30)
     sim.die_after_writes = 12   # the profile and 11 NICs, then the engine is gone
     argv = ["convert", "--create-profiles", "--timeout", "3"] + sample + conn
     code, out, err = vmfex_engine(argv, tmp_path)

@@ -1,13 +1,11 @@
 """Shared by the UCS Manager tests: the stand-in's profiles, options, a
 runner (vmfex-engine in this process, or as it is really run) and error checks."""
-import os
 import subprocess
 import sys
 
 from tests.engine.tool import in_process
 from tests.engine.ucsmsim import SimProfile
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.paths import ROOT
 
 UCSM_PROFILES = [
     SimProfile("Profile1", 1, [("vlan100", 100, True), ("vlan200", 200, False)]),

@@ -26,11 +26,9 @@ def ucs():
 
 
 @pytest.fixture
-def conn(fleet, tmp_path):
-    password = tmp_path / "password"
-    password.write_text("secret\n")
-    return ["--engine-url", fleet.url, "--username", "admin@internal",
-            "--password-file", str(password), "--cafile", fleet.ca_file]
+def sim(fleet):
+    """The engine conftest's `conn` logs in to: this fleet."""
+    return fleet
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.engine.helpers import sample_maps
 from tests.engine.tool import start_vmfex_engine, vmfex_engine
 
 
@@ -35,17 +36,6 @@ def signal_on_first(sim, kind, number, runs):
 def finish(run):
     out, err = run.communicate(timeout=60)
     return run.returncode, out, err
-
-
-def sample_maps(sim, count):
-    sim.add_sample_vms(count)
-    names = sorted(name for name in sim.vms if name.startswith("vm"))
-    with sim.lock:
-        for name in names:
-            sim.set_status(name, "down")
-            vm = sim.vms[name]
-            vm.custom_properties = {"vmfex": "{'%s': 'P'}" % vm.nics[0][1], "keep": "1"}
-    return names
 
 
 @pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
