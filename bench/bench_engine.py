@@ -43,7 +43,7 @@ sys.path.insert(0, ROOT)
 import ovirtsdk4  # noqa: E402
 import ovirtsdk4.types as types  # noqa: E402
 
-from bench.bench_leave import leave_bench  # noqa: E402
+from bench.bench_leave import leave_bench, report  # noqa: E402
 from engine_tools.cli import main as vmfex_engine  # noqa: E402
 from tests.engine.ovirtsim import OvirtSimulator  # noqa: E402
 from tests.engine.ucsmsim import (  # noqa: E402
@@ -372,10 +372,7 @@ def main() -> int:
         ("UCS Manager port profile queries per --ucsm run", "%g" % ucsm_queries, "1",
          ucsm_queries == 1),
     ] + convert_results + leave_results
-    print("== results")
-    for name, value, goal, ok in results:
-        print("  %-75s %8s  goal %-7s %s" % (name, value, goal, "ok" if ok else "MISSED"))
-    return 0 if all(ok for *_, ok in results) else 1
+    return report(results)
 
 
 if __name__ == "__main__":

@@ -160,12 +160,16 @@ def leave_bench(vms: int = 5000, nics: int = 2, profiles: int = 20, delay: float
     ]
 
 
-def main() -> int:
-    rows = leave_bench()
+def report(rows) -> int:
+    """Print (name, value, goal, ok) rows; 0 when every goal is met, else 1."""
     print("== results")
     for name, value, goal, ok in rows:
         print("  %-75s %8s  goal %-7s %s" % (name, value, goal, "ok" if ok else "MISSED"))
     return 0 if all(ok for *_, ok in rows) else 1
+
+
+def main() -> int:
+    return report(leave_bench())
 
 
 if __name__ == "__main__":
