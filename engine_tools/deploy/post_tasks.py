@@ -280,9 +280,10 @@ def disable(text: Optional[str], role: str) -> "Tuple[Optional[str], str]":
     lines = split_lines(text)
     if first > 0 and last == len(lines) - 1 and not lines[last].endswith("\n"):
         # enable's block on a file without a final newline: the line break
-        # before it is enable's too
-        before = lines[first - 1]
-        lines[first - 1] = before[:-2] if before.endswith("\r\n") else before[:-1]
+        # before it is enable's too, ended as the block's own lines are (a
+        # file ending in '\r' got '\n' and reads '\r\n' now)
+        eol = "\r\n" if lines[first].endswith("\r\n") else "\n"
+        lines[first - 1] = lines[first - 1][:-len(eol)]
     new = "".join(lines[:first] + lines[last + 1:])
     after, why = _reparse(new, role, "other tasks would change")
     ours = [i.task for i in parsed.includes]

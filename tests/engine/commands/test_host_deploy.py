@@ -142,10 +142,11 @@ def test_the_block_is_marked_and_uses_only_ansible_builtin(tmp_path):
         "# END vdsm-hook-vmfex\n")
 
 
-@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+@pytest.mark.parametrize("end, eol", [("", "\n"), ("", "\r\n"),
+                                      ("\r", "\n")])  # a stray '\r' last: the block gets '\n'
 def test_file_without_final_newline_is_byte_identical_after_enable_and_disable(tmp_path,
-                                                                               eol):
-    original = ("- name: x%s  ansible.builtin.debug: {}" % eol).encode()
+                                                                               end, eol):
+    original = ("- name: x%s  ansible.builtin.debug: {}%s" % (eol, end)).encode()
     path = write(tmp_path / "post.yml", original)
     assert host_deploy("enable", "--file", path).returncode == 0
     block = BLOCK.replace("\n", eol).encode()
