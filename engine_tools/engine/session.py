@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from engine_tools.engine.bounded import Expired, call_within
 from engine_tools.engine.sdk import ovirtsdk4
+from engine_tools.engine.sdk_trust import pin_ca_file
 from engine_tools.engine.sdk_waits import patient
 from vdsm_hook_vmfex.common.errors import VmfexError
 
@@ -71,6 +72,7 @@ class Interrupted(ovirtsdk4.Error):
 
 def connect(options: Options) -> "ovirtsdk4.Connection":
     """An SDK connection, logged in within the timeout."""
+    pin_ca_file(ovirtsdk4)
     try:
         connection = ovirtsdk4.Connection(
             url=options.url, username=options.username, password=options.password,
