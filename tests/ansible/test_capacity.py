@@ -18,7 +18,9 @@ VM_MAC = "00:1a:4a:16:00:01"
 
 def table(run) -> "list":
     """The table's lines and the fleet line, as the playbook prints them."""
-    lines = re.findall(r'^\s+"((?:HOST|host-|localhost|gone)[^"]*)",?$', run.stdout, re.M)
+    # a line may hold quotes, escaped (ssh's words with pipelining on: "127.0.0.1")
+    lines = re.findall(r'^\s+"((?:HOST|host-|localhost|gone)(?:[^"\\]|\\.)*)",?$',
+                       run.stdout, re.M)
     fleet = re.findall(r'"msg": "(fleet: [^"]*)"', run.stdout)
     return lines + fleet
 
