@@ -91,8 +91,9 @@ check: deps
 # The real-libvirtd tier in its own pytest processes (two workers, each with
 # its private libvirtd, see tests/libvirtd/daemon.py; LIBVIRTD_WORKERS=0 for
 # one; the tests that start domains all run on one worker:
-# tests/libvirtd/fixtures.py STARTS_DOMAINS). It prints how many of its tests ran; where it cannot run it says why
-# in one line, and with CI=true a skip fails.
+# tests/libvirtd/fixtures.py STARTS_DOMAINS). It prints how many of its tests
+# ran; where it cannot run it says why in one line, and with CI=true a skip
+# fails.
 LIBVIRTD_WORKERS ?= 2
 test-libvirtd: deps
 	$(PY) -m pytest -q -rfE -p tests.libvirtd.tally $(if $(filter-out 0,$(LIBVIRTD_WORKERS)),-n $(LIBVIRTD_WORKERS) --dist loadgroup) \

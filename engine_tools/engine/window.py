@@ -133,6 +133,7 @@ def list_all(connection, starts: Iterable) -> Dict:
         found[key] = result
     return found
 
+
 def _outcome(error: Optional[Exception]) -> Outcome:
     if error is None:
         return Outcome("ok", "")

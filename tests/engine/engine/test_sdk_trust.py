@@ -38,10 +38,9 @@ def export_with_system_cas(ca_dir, args, home):
 
 
 @pytest.mark.skipif(_reason() is not None, reason=str(_reason()))
-def test_a_ca_the_system_trusts_is_not_trusted_next_to_the_cafile(sim, tmp_path):
-    (tmp_path / "pw").write_text("secret\n")
-    login = ["--engine-url", sim.url, "--username", "admin@internal",
-             "--password-file", str(tmp_path / "pw")]
+def test_a_ca_the_system_trusts_is_not_trusted_next_to_the_cafile(sim, conn, tmp_path):
+    assert conn[-2:] == ["--cafile", sim.ca_file]
+    login = conn[:-2]
     # The system trusts the engine's CA: as its bundle, and as a file of its own.
     system = tmp_path / "system-cas"
     system.mkdir()
